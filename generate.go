@@ -1,0 +1,13 @@
+// Package docr is the root of the docr module: a Go client for the
+// DigitalOcean Container Registry API, generated from the registry portion of
+// DigitalOcean's OpenAPI spec (package gen), with a handwritten facade
+// (package facade) that most programs import.
+//
+// This file holds the code generation steps. Run "go generate ./..." or
+// "make generate" from the module root; both regenerate gen/ from
+// spec/registry.yaml and spec/overlay.yaml. The extracted spec itself is
+// refreshed from an upstream checkout with "make spec UPSTREAM=...".
+package docr
+
+//go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config gen/config.yaml spec/registry.yaml
+//go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config gen/embeddedspec/config.yaml spec/registry.yaml
