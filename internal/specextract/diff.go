@@ -171,11 +171,14 @@ func walkSchema(f facts, prefix string, s *openapi3.SchemaRef, depth int, root b
 	if v == nil {
 		return
 	}
+	// allOf members, referenced or inline, contribute their properties to
+	// this schema, so that moving a property into a shared base schema is
+	// not reported as a removal.
 	for i, sub := range v.AllOf {
 		if sub.Ref != "" {
 			f[catProps][fmt.Sprintf("%s allOf[%d]", prefix, i)] = typeOf(sub)
 		}
-		walkSchema(f, prefix, sub, depth+1, false)
+		walkSchema(f, prefix, sub, depth+1, true)
 	}
 	for i, sub := range v.OneOf {
 		f[catProps][fmt.Sprintf("%s oneOf[%d]", prefix, i)] = typeOf(sub)

@@ -1,0 +1,149 @@
+package gen_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/docr-dev/docr/gen"
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// TestDockerCredentialsKeepsEveryHost checks the overlay's fix: auths is a
+// map of host to entry, not one fixed property.
+func TestDockerCredentialsKeepsEveryHost(t *testing.T) {
+	t.Parallel()
+	body := `{"auths":{"registry.digitalocean.com":{"auth":"dXNlcjE6cGFzczE="},"sfo.registry.example":{"auth":"dXNlcjI6cGE6c3My"}}}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, body)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := gen.NewClientWithResponses(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := c.RegistriesGetDockerCredentialsWithResponse(context.Background(), "example", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.JSON200 == nil {
+		t.Fatalf("JSON200 is nil; status %d", resp.StatusCode())
+	}
+	got := map[string]string{}
+	for host, a := range resp.JSON200.Auths {
+		got[host] = *a.Auth
+	}
+	want := map[string]string{"registry.digitalocean.com": "dXNlcjE6cGFzczE=", "sfo.registry.example": "dXNlcjI6cGE6c3My"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("auths = %v, want %v", got, want)
+	}
+	var direct gen.DockerCredentials
+	if err := json.Unmarshal([]byte(body), &direct); err != nil || len(direct.Auths) != 2 {
+		t.Fatalf("unmarshal = %v, %d hosts", err, len(direct.Auths))
+	}
+}
+
+// TestCredentialsQuery sends read_write and expiry_seconds to the
+// per-registry endpoint, which upstream does not declare (the overlay adds
+// them), and to the single-registry one.
+func TestCredentialsQuery(t *testing.T) {
+	t.Parallel()
+	type seen struct{ method, path, rawPath, query string }
+	got := make(chan seen, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- seen{r.Method, r.URL.Path, r.URL.EscapedPath(), r.URL.RawQuery}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"auths":{}}`)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := gen.NewClientWithResponses(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	expiry, rw := 3600, true
+	tests := []struct {
+		name string
+		call func() error
+		want seen
+	}{
+		{"per-registry with both", func() error {
+			_, err := c.RegistriesGetDockerCredentialsWithResponse(ctx, "my-reg", &gen.RegistriesGetDockerCredentialsParams{ExpirySeconds: &expiry, ReadWrite: &rw})
+			return err
+		}, seen{"GET", "/v2/registries/my-reg/docker-credentials", "/v2/registries/my-reg/docker-credentials", "expiry_seconds=3600&read_write=true"}},
+		{"per-registry name escaped", func() error {
+			_, err := c.RegistriesGetDockerCredentialsWithResponse(ctx, "a b/c", &gen.RegistriesGetDockerCredentialsParams{ReadWrite: &rw})
+			return err
+		}, seen{"GET", "/v2/registries/a b/c/docker-credentials", "/v2/registries/a%20b%2Fc/docker-credentials", "read_write=true"}},
+		{"single registry", func() error {
+			_, err := c.RegistryGetDockerCredentialsWithResponse(ctx, &gen.RegistryGetDockerCredentialsParams{ExpirySeconds: &expiry})
+			return err
+		}, seen{"GET", "/v2/registry/docker-credentials", "/v2/registry/docker-credentials", "expiry_seconds=3600"}},
+	}
+	for _, tt := range tests {
+		if err := tt.call(); err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if s := <-got; s != tt.want {
+			t.Errorf("%s: request = %+v, want %+v", tt.name, s, tt.want)
+		}
+	}
+}
+
+// TestClientHasEveryOperation compares the generated client with the spec:
+// 37 operations, 18 of them deprecated, each with a WithResponse method.
+func TestClientHasEveryOperation(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("../spec/registry.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iface := reflect.TypeFor[gen.ClientWithResponsesInterface]()
+	var ops, deprecated int
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			ops++
+			if op.Deprecated {
+				deprecated++
+			}
+			name := goName(op.OperationID) + "WithResponse"
+			if _, ok := iface.MethodByName(name); !ok {
+				t.Errorf("client lacks %s for %s", name, op.OperationID)
+			}
+		}
+	}
+	if ops != 37 || deprecated != 18 {
+		t.Errorf("spec has %d operations (%d deprecated), want 37 (18)", ops, deprecated)
+	}
+	withResponse := 0
+	for i := range iface.NumMethod() {
+		if m := iface.Method(i).Name; strings.HasSuffix(m, "WithResponse") && !strings.HasSuffix(m, "WithBodyWithResponse") {
+			withResponse++
+		}
+	}
+	if withResponse != ops {
+		t.Errorf("client has %d WithResponse methods, spec has %d operations", withResponse, ops)
+	}
+}
+
+// goName turns an operationId into oapi-codegen's Go name.
+func goName(id string) string {
+	var b strings.Builder
+	for _, part := range strings.Split(id, "_") {
+		if part != "" {
+			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		}
+	}
+	return b.String()
+}
