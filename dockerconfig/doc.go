@@ -1,0 +1,84 @@
+// Package dockerconfig stores registry credentials in Docker's client
+// configuration (config.json) the way docker login does, more carefully.
+//
+// # Location
+//
+// The file is config.json in Options.Dir, else in $DOCKER_CONFIG, else in
+// ~/.docker (see Path). Symbolic links are followed, including relative and
+// dangling ones: the link stays and its target is updated (or created).
+//
+// # Routing
+//
+// As in docker, the secret for a host goes to the credential helper named by
+// credHelpers[host] if set, else to the one named by credsStore, else into
+// the file as auths[host].auth = base64("user:password"). A helper named
+// "x" is the program docker-credential-x in PATH, spoken to with the
+// docker-credential-helpers protocol (store, get, erase; JSON on stdin and
+// stdout). When a helper holds the secret, the file gets an auths[host]
+// entry without secrets ({}), as docker writes, and any old plaintext secret
+// for that host is removed. A helper that is missing, fails, prints garbage
+// or runs longer than Options.HelperTimeout (it is then killed) is an error
+// (*HelperError) naming the helper; docr never falls back to plaintext.
+//
+// # Merge rules
+//
+// docr changes only what it owns: the auths entries of the hosts it is given
+// (and credHelpers[host] in SetCredHelper). Every other key keeps its value,
+// known or unknown, at any level: proxies, currentContext, HttpHeaders,
+// x-anything, other auths entries with all their fields. Within an owned
+// entry docr replaces the secret fields (auth, username, password,
+// identitytoken, registrytoken, matched without regard to case) so that no
+// stale token overrides the new login, and keeps the other fields (email,
+// unknown ones). Output is indented with tabs like docker's, keys sorted,
+// with a trailing newline, and HTML characters are not escaped. If the
+// content would not change the file is not written at all (same inode, same
+// modification time).
+//
+// docr refuses, leaving the file byte-identical, a config that is empty,
+// only whitespace, not JSON, not a JSON object (null, arrays), not UTF-8,
+// unreadable, a directory or other non-regular file, or that has duplicate
+// keys, an "Auths"-like key Docker would read as "auths", or mistyped auths,
+// credHelpers or credsStore values. The error (matching ErrInvalidConfig)
+// names the path and says "fix or move it". A missing file is created.
+//
+// # Writing, modes and owner
+//
+// Writes go to a temporary file in the directory of the real target, which
+// is fsynced and renamed over the target; then the directory is fsynced. A
+// failure at any step before the rename removes the temporary file and
+// leaves the config untouched. A new file gets mode 0600 and a new directory
+// 0700. An existing file keeps its mode, even 0644 (the user chose it; docr
+// only logs a warning when such a file holds plaintext secrets), and its
+// owner and group (so that root updating a user's config does not take it
+// over). When running as root, a new file, directory or lock file takes the
+// owner of the directory it is created in, so that "sudo docr login" with a
+// user's HOME leaves ~/.docker usable by that user. Extended attributes and
+// ACLs are not copied, as in docker.
+//
+// # Bind mounts
+//
+// A config.json that is itself a mount point (e.g. bind-mounted into a
+// container) cannot be replaced by rename: the kernel answers EBUSY (or
+// EXDEV). docr then rewrites the file in place (write, truncate, fsync;
+// a shorter content is padded with spaces first, so the file is valid JSON
+// at every step but the write itself), restores the old content if that
+// fails, logs a warning and sets Result.InPlace.
+//
+// # Locking
+//
+// Each read-modify-write holds an exclusive advisory lock (flock) on
+// config.json.lock beside the real target, so concurrent docr processes and
+// goroutines never lose each other's entries; Lookup takes a shared lock.
+// Waiting is bounded by Options.LockTimeout (ErrLockTimeout). The lock file
+// is left in place: removing it would race with other lockers. Credential
+// helpers run while the lock is held. docker
+// itself takes no lock; its writes are atomic renames, so it never sees a
+// partial file, but it may overwrite a concurrent change.
+//
+// # Secrets
+//
+// No error or log line holds a password, user name or auth value. Helpers'
+// stderr goes to Options.HelperStderr only; their stdout is quoted in errors
+// only for get and erase, with known secrets redacted, never for store
+// (whose input is the secret).
+package dockerconfig

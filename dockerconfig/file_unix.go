@@ -1,0 +1,71 @@
+//go:build unix
+
+package dockerconfig
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"syscall"
+)
+
+// chownLike gives f the owner and group of fi's file when they differ from
+// f's (as when root updates a user's config).
+func chownLike(f *os.File, fi fs.FileInfo) error {
+	want, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return nil
+	}
+	cur, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if have, ok := cur.Sys().(*syscall.Stat_t); ok && have.Uid == want.Uid && have.Gid == want.Gid {
+		return nil
+	}
+	return f.Chown(int(want.Uid), int(want.Gid))
+}
+
+// inheritOwner gives path the owner and group of the directory parent when
+// running as root, so that "sudo docr login" with a user's HOME does not
+// leave root-owned files in the user's ~/.docker. Otherwise a no-op.
+func inheritOwner(path, parent string) error {
+	if os.Geteuid() != 0 {
+		return nil
+	}
+	pfi, err := os.Stat(parent)
+	if err != nil {
+		return err
+	}
+	want, ok := pfi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return nil
+	}
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return err
+	}
+	if have, ok := fi.Sys().(*syscall.Stat_t); ok && have.Uid == want.Uid && have.Gid == want.Gid {
+		return nil
+	}
+	return os.Lchown(path, int(want.Uid), int(want.Gid))
+}
+
+// syncDir fsyncs a directory so that a rename in it survives a crash.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// isMountPointErr reports a rename that failed because the target is a
+// mount point (EBUSY) or on another file system (EXDEV).
+func isMountPointErr(err error) bool {
+	return errors.Is(err, syscall.EBUSY) || errors.Is(err, syscall.EXDEV)
+}

@@ -1,0 +1,254 @@
+package dockerconfig
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+)
+
+// update runs mutate on the parsed config under the exclusive lock and writes
+// the result if it changed. The directory is created (0700) when missing.
+func (w *Writer) update(ctx context.Context, mutate func(d *document, target string) error) (res Result, err error) {
+	target, err := resolveTarget(w.path)
+	if err != nil {
+		return res, err
+	}
+	res.Path = target
+	if err := mkdirOwned(filepath.Dir(target)); err != nil {
+		return res, fmt.Errorf("cannot create the Docker config directory: %w", err)
+	}
+	unlock, err := w.lock(ctx, target, false)
+	if err != nil {
+		return res, err
+	}
+	defer unlock()
+	orig, fi, err := readConfig(target)
+	if err != nil {
+		return res, err
+	}
+	d, err := parseDocument(orig)
+	if err != nil {
+		return res, withPath(err, target)
+	}
+	if err := mutate(d, target); err != nil {
+		return res, withPath(err, target)
+	}
+	if !d.changed {
+		return res, nil
+	}
+	out, err := d.encode()
+	if err != nil {
+		return res, fmt.Errorf("encoding the Docker config: %w", err)
+	}
+	if res.InPlace, err = w.writeConfig(target, out, orig, fi); err != nil {
+		return res, err
+	}
+	res.Written = true
+	return res, nil
+}
+
+// read parses the config under a shared lock for Lookup. d is nil when the
+// file does not exist; nothing is created then.
+func (w *Writer) read(ctx context.Context) (d *document, target string, err error) {
+	target, err = resolveTarget(w.path)
+	if err != nil {
+		return nil, "", err
+	}
+	if _, err := os.Stat(target); errors.Is(err, fs.ErrNotExist) {
+		return nil, target, nil // nothing to read, and nothing is created
+	}
+	unlock, err := w.lock(ctx, target, true)
+	if err != nil {
+		// A read-only config directory (e.g. a mounted secret) cannot hold
+		// the lock file; every writer replaces the file atomically, so read it
+		// unlocked.
+		if !errors.Is(err, fs.ErrPermission) && !errors.Is(err, syscall.EROFS) {
+			return nil, target, err
+		}
+		w.log.Debug("reading the Docker config without a lock", "path", target, "reason", cause(err))
+		unlock = func() {}
+	}
+	defer unlock()
+	orig, fi, err := readConfig(target)
+	if err != nil || fi == nil {
+		return nil, target, err
+	}
+	d, err = parseDocument(orig)
+	return d, target, withPath(err, target)
+}
+
+// Store saves creds: for each host, in the helper credHelpers[host] names,
+// else in the credsStore helper, else as plaintext auths[host].auth. A host
+// whose secret goes to a helper gets an auths entry without secrets ({}), and
+// any old plaintext secret for it is removed from the file.
+//
+// A missing or failing helper is a *HelperError; docr never falls back to
+// plaintext. Credentials stored in helpers before a failure stay there, and
+// the file is then not changed. The file is rewritten only if its content
+// changes (see Result).
+func (w *Writer) Store(ctx context.Context, creds ...Credential) (Result, error) {
+	if err := validCredentials(creds); err != nil {
+		return Result{}, err
+	}
+	var stored []Stored
+	var plaintext bool
+	res, err := w.update(ctx, func(d *document, target string) error {
+		for _, c := range creds {
+			route, name := d.route(c.Host)
+			if route == RouteFile {
+				if err := d.setPlainAuth(c); err != nil {
+					return err
+				}
+				plaintext = true
+				stored = append(stored, Stored{Host: c.Host, Route: route})
+				continue
+			}
+			h, err := w.newHelper(ctx, route, name, c.Host, target)
+			if err != nil {
+				return err
+			}
+			if err := h.store(c); err != nil {
+				return err
+			}
+			if err := d.setStoreEntry(c.Host); err != nil {
+				return err
+			}
+			stored = append(stored, Stored{Host: c.Host, Route: route, Helper: h.prog})
+		}
+		return nil
+	})
+	if err != nil {
+		return res, err
+	}
+	res.Hosts = stored
+	if plaintext {
+		w.warnIfReadable(res.Path)
+	}
+	return res, nil
+}
+
+// warnIfReadable warns when a file holding plaintext secrets can be read by
+// other users. docr keeps the mode the user chose; it only says so.
+func (w *Writer) warnIfReadable(path string) {
+	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o044 != 0 {
+		w.log.Warn("Docker config holds plaintext credentials and is readable by other users; consider chmod 600 or a credential helper",
+			"path", path, "mode", fi.Mode().Perm().String())
+	}
+}
+
+// Lookup returns the credential for host, read through the same routing as
+// Store: from the helper in credHelpers[host] or credsStore, else from
+// auths[host] in the file. found is false when there is none. A missing
+// config file is not an error. Lookup creates nothing but the lock file
+// beside an existing config.
+func (w *Writer) Lookup(ctx context.Context, host string) (c Credential, found bool, err error) {
+	if err := validHost(host); err != nil {
+		return Credential{}, false, err
+	}
+	d, target, err := w.read(ctx)
+	if err != nil || d == nil {
+		return Credential{}, false, err
+	}
+	route, name := d.route(host)
+	if route == RouteFile {
+		c, found, err = d.plainCredential(host)
+		return c, found, withPath(err, target)
+	}
+	h, err := w.newHelper(ctx, route, name, host, target)
+	if err != nil {
+		return Credential{}, false, err
+	}
+	return h.get(host)
+}
+
+// Remove logs out of hosts: it deletes auths[host] from the file and, for a
+// host routed to a helper, erases the helper's credential. It returns the
+// removed credentials, passwords included (read from the helper with get, or
+// from the file, before erasing), so that the caller can revoke them. A host
+// with nothing stored is skipped without error. A missing config file is not
+// an error and is not created.
+func (w *Writer) Remove(ctx context.Context, hosts ...string) ([]Credential, error) {
+	for _, h := range hosts {
+		if err := validHost(h); err != nil {
+			return nil, err
+		}
+	}
+	target, err := resolveTarget(w.path)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(target); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	var removed []Credential
+	_, err = w.update(ctx, func(d *document, target string) error {
+		for _, host := range hosts {
+			plain, plainFound, err := d.plainCredential(host)
+			if err != nil {
+				return err
+			}
+			route, name := d.route(host)
+			if route != RouteFile {
+				h, err := w.newHelper(ctx, route, name, host, target)
+				if err != nil {
+					return err
+				}
+				got, found, err := h.get(host)
+				if err != nil {
+					return err
+				}
+				var known *Credential
+				if found {
+					known = &got
+				}
+				if err := h.erase(host, known); err != nil {
+					return err
+				}
+				if found {
+					removed = append(removed, got)
+					// A stale plaintext copy is returned too (to be revoked), unless it is the same.
+					plainFound = plainFound && plain != got
+				}
+			}
+			if plainFound {
+				removed = append(removed, plain)
+			}
+			d.removeEntry(host)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return removed, nil
+}
+
+// SetCredHelper makes docker (and docr) keep the secret for host in the
+// helper docker-credential-<helper>: it sets credHelpers[host] = helper and
+// removes any plaintext secret from auths[host] (other fields stay). The
+// helper must be in PATH. Call Lookup first to keep (and revoke) a plaintext
+// credential that is about to be dropped.
+func (w *Writer) SetCredHelper(ctx context.Context, host, helper string) error {
+	if err := validHost(host); err != nil {
+		return err
+	}
+	if err := validHelperName(helper); err != nil {
+		return fmt.Errorf("dockerconfig: %w", err)
+	}
+	if _, err := exec.LookPath(helperPrefix + helper); err != nil {
+		return &HelperError{Helper: helperPrefix + helper, Action: "find", Host: host,
+			Setting: fmt.Sprintf("%s[%q]", keyCredHelpers, host), Path: w.path, Err: exec.ErrNotFound}
+	}
+	_, err := w.update(ctx, func(d *document, _ string) error {
+		if err := d.setCredHelper(host, helper); err != nil {
+			return err
+		}
+		return d.stripEntry(host)
+	})
+	return err
+}
