@@ -1,0 +1,406 @@
+package facade
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/docr-dev/docr/gen"
+)
+
+// Version is the version of docr, sent in the default User-Agent.
+const Version = "0.1.0"
+
+// Defaults of a [Client].
+const (
+	// DefaultBaseURL is the DigitalOcean API.
+	DefaultBaseURL = "https://api.digitalocean.com"
+	// DefaultUserAgent is sent unless [WithUserAgent] says otherwise.
+	DefaultUserAgent = "docr/" + Version + " (+github.com/docr-dev/docr)"
+	// DefaultTimeout bounds each HTTP request (each attempt, redirects and
+	// reading the body included).
+	DefaultTimeout = 30 * time.Second
+	// DefaultPerPage is the page size the iterators ask for.
+	DefaultPerPage = 100
+	// DefaultRevokeURL is DigitalOcean's OAuth token revocation endpoint.
+	DefaultRevokeURL = "https://cloud.digitalocean.com/v1/oauth/revoke"
+)
+
+// Environment variables read by [NewFromEnv], in this order.
+const (
+	// EnvToken is read first.
+	EnvToken = "DIGITALOCEAN_TOKEN"
+	// EnvAccessToken is read when EnvToken is unset or blank.
+	EnvAccessToken = "DIGITALOCEAN_ACCESS_TOKEN"
+)
+
+// ErrNoToken is returned by [NewFromEnv] when neither environment variable
+// holds a token.
+var ErrNoToken = errors.New("docr: no API token")
+
+const (
+	maxAPIBody         = 32 << 20 // any API response
+	maxCredentialsBody = 1 << 20  // docker-credentials response
+)
+
+// Client talks to the DigitalOcean Container Registry API. It is safe for
+// concurrent use. Create it with [New] or [NewFromEnv].
+type Client struct {
+	api   *gen.ClientWithResponses
+	s     *settings
+	plain *http.Client // no API token: token revocation
+	apiO  origin
+
+	mu        sync.Mutex
+	rateLimit RateLimit
+}
+
+// Option configures a [Client]. Options check their arguments: [New]
+// returns the first error an option reports.
+type Option func(*settings) error
+
+type settings struct {
+	baseURL    *url.URL
+	httpClient *http.Client
+	transport  http.RoundTripper
+	userAgent  string
+	timeout    time.Duration
+	timeoutSet bool
+	retry      RetryPolicy
+	revokeURL  *url.URL
+	perPage    int
+	clock      clock
+}
+
+func buildSettings(opts []Option) (*settings, error) {
+	base, _ := url.Parse(DefaultBaseURL)
+	revoke, _ := url.Parse(DefaultRevokeURL)
+	retry, _ := RetryPolicy{}.validate()
+	s := &settings{
+		baseURL:   base,
+		userAgent: DefaultUserAgent,
+		timeout:   DefaultTimeout,
+		retry:     retry,
+		revokeURL: revoke,
+		perPage:   DefaultPerPage,
+		clock:     realClock,
+	}
+	for _, o := range opts {
+		if o == nil {
+			return nil, errors.New("docr: nil Option")
+		}
+		if err := o(s); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// baseTransport is the transport under docr's own layers.
+func (s *settings) baseTransport() http.RoundTripper {
+	switch {
+	case s.transport != nil:
+		return s.transport
+	case s.httpClient != nil && s.httpClient.Transport != nil:
+		return s.httpClient.Transport
+	}
+	return http.DefaultTransport
+}
+
+func (s *settings) requestTimeout() time.Duration {
+	if !s.timeoutSet && s.httpClient != nil && s.httpClient.Timeout > 0 {
+		return s.httpClient.Timeout
+	}
+	return s.timeout
+}
+
+func (s *settings) apiHTTPClient(token string) *http.Client {
+	var (
+		next func(*http.Request, []*http.Request) error
+		jar  http.CookieJar
+	)
+	if s.httpClient != nil {
+		next, jar = s.httpClient.CheckRedirect, s.httpClient.Jar
+	}
+	api := originOf(s.baseURL)
+	return &http.Client{
+		Transport:     &authTransport{base: s.baseTransport(), token: token, api: api, userAgent: s.userAgent},
+		CheckRedirect: checkRedirect(api, next),
+		Jar:           jar,
+		Timeout:       s.requestTimeout(),
+	}
+}
+
+func (s *settings) plainHTTPClient() *http.Client {
+	return &http.Client{
+		Transport:     &uaTransport{base: s.baseTransport(), userAgent: s.userAgent},
+		CheckRedirect: noRedirect,
+		Timeout:       s.requestTimeout(),
+	}
+}
+
+// uaTransport sets the User-Agent (on a clone) and nothing else.
+type uaTransport struct {
+	base      http.RoundTripper
+	userAgent string
+}
+
+func (t *uaTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	r := req.Clone(req.Context())
+	if r.Header.Get("User-Agent") == "" {
+		r.Header.Set("User-Agent", t.userAgent)
+	}
+	return t.base.RoundTrip(r)
+}
+
+// New returns a Client that authenticates with the DigitalOcean API token
+// token. Surrounding whitespace and matching quotes are trimmed from the
+// token; an empty token, or one with whitespace, control or non-ASCII
+// characters, quotes or backslashes inside, is refused with
+// [ErrInvalidToken] (the message never repeats the token).
+//
+// The token is sent as "Authorization: Bearer <token>" only to the scheme,
+// host and port of the base URL, never to another host, not even after a
+// redirect chain returns to the API host.
+func New(token string, opts ...Option) (*Client, error) {
+	tok, err := normalizeToken(token)
+	if err != nil {
+		return nil, err
+	}
+	s, err := buildSettings(opts)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{s: s, plain: s.plainHTTPClient(), apiO: originOf(s.baseURL)}
+	d := &doer{
+		hc:       s.apiHTTPClient(tok),
+		policy:   s.retry,
+		clock:    s.clock,
+		maxBody:  maxAPIBody,
+		secrets:  []string{tok},
+		observed: c.observe,
+	}
+	api, err := gen.NewClientWithResponses(s.baseURL.String(), gen.WithHTTPClient(d))
+	if err != nil {
+		return nil, fmt.Errorf("docr: %w", err)
+	}
+	c.api = api
+	return c, nil
+}
+
+// NewFromEnv is [New] with the token from $DIGITALOCEAN_TOKEN or, if that is
+// unset or blank, $DIGITALOCEAN_ACCESS_TOKEN. With neither it returns
+// [ErrNoToken].
+func NewFromEnv(opts ...Option) (*Client, error) {
+	for _, name := range []string{EnvToken, EnvAccessToken} {
+		v := os.Getenv(name)
+		if strings.TrimSpace(v) == "" {
+			continue
+		}
+		c, err := New(v, opts...)
+		if err != nil && errors.Is(err, ErrInvalidToken) {
+			return nil, fmt.Errorf("$%s: %w", name, err)
+		}
+		return c, err
+	}
+	return nil, fmt.Errorf("%w: set %s or %s", ErrNoToken, EnvToken, EnvAccessToken)
+}
+
+func normalizeToken(raw string) (string, error) {
+	t := strings.TrimSpace(raw)
+	for len(t) >= 2 && (t[0] == '"' || t[0] == '\'') && t[len(t)-1] == t[0] {
+		t = strings.TrimSpace(t[1 : len(t)-1])
+	}
+	if t == "" {
+		return "", fmt.Errorf("%w: empty", ErrInvalidToken)
+	}
+	if !printableASCII(t) {
+		return "", fmt.Errorf("%w: contains whitespace, a control character or a non-ASCII character", ErrInvalidToken)
+	}
+	if strings.ContainsAny(t, `"'\`) {
+		return "", fmt.Errorf("%w: contains a quote or backslash (unbalanced quoting?)", ErrInvalidToken)
+	}
+	return t, nil
+}
+
+// printableASCII reports whether s has only the visible ASCII characters
+// that a bearer token or header value can safely hold (no space).
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// API returns the complete generated client: every operation of the
+// registry API, current and deprecated, sent through the same auth, retry,
+// rate-limit, User-Agent and timeout layers as the Client's own methods.
+// Wrap its *WithResponse calls in [Check] to get non-2xx answers as errors.
+func (c *Client) API() *gen.ClientWithResponses { return c.api }
+
+// RateLimit returns the ratelimit-limit, -remaining and -reset values of
+// the most recent API response that carried them (zero before any).
+func (c *Client) RateLimit() RateLimit {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.rateLimit
+}
+
+func (c *Client) observe(resp *http.Response) {
+	if resp.Request != nil && originOf(resp.Request.URL) != c.apiO {
+		return
+	}
+	if rl, ok := parseRateLimit(resp.Header); ok {
+		c.mu.Lock()
+		c.rateLimit = rl
+		c.mu.Unlock()
+	}
+}
+
+// WithBaseURL sets the API endpoint (default [DefaultBaseURL]), e.g. a test
+// server. It must be an absolute http or https URL without user info, query
+// or fragment; a path prefix is allowed.
+func WithBaseURL(rawURL string) Option {
+	return func(s *settings) error {
+		u, err := parseEndpoint("WithBaseURL", rawURL)
+		if err != nil {
+			return err
+		}
+		s.baseURL = u
+		return nil
+	}
+}
+
+// WithRevokeURL sets the token revocation endpoint used by
+// [Client.RevokeCredential] and [RevokeCredential] (default
+// [DefaultRevokeURL]); same rules as [WithBaseURL].
+func WithRevokeURL(rawURL string) Option {
+	return func(s *settings) error {
+		u, err := parseEndpoint("WithRevokeURL", rawURL)
+		if err != nil {
+			return err
+		}
+		s.revokeURL = u
+		return nil
+	}
+}
+
+func parseEndpoint(opt, raw string) (*url.URL, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return nil, fmt.Errorf("docr: %s: empty URL", opt)
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("docr: %s: not a valid URL", opt)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, fmt.Errorf("docr: %s: scheme must be http or https", opt)
+	case u.Host == "" || u.Hostname() == "":
+		return nil, fmt.Errorf("docr: %s: URL has no host", opt)
+	case u.User != nil:
+		return nil, fmt.Errorf("docr: %s: URL must not contain user info", opt)
+	case u.RawQuery != "" || u.ForceQuery:
+		return nil, fmt.Errorf("docr: %s: URL must not have a query", opt)
+	case u.Fragment != "" || strings.Contains(raw, "#"):
+		return nil, fmt.Errorf("docr: %s: URL must not have a fragment", opt)
+	}
+	return u, nil
+}
+
+// WithHTTPClient makes docr use hc's Transport (as the base under its auth
+// layer), CheckRedirect (after docr's own redirect policy), Jar and, unless
+// [WithTimeout] is given, Timeout. hc itself is never modified.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(s *settings) error {
+		if hc == nil {
+			return errors.New("docr: WithHTTPClient: nil *http.Client")
+		}
+		s.httpClient = hc
+		return nil
+	}
+}
+
+// WithTransport sets the base transport under docr's auth layer (default
+// http.DefaultTransport); it takes precedence over the Transport of
+// [WithHTTPClient]. Tests pass httpmock.NewMockTransport() here.
+func WithTransport(rt http.RoundTripper) Option {
+	return func(s *settings) error {
+		if rt == nil {
+			return errors.New("docr: WithTransport: nil http.RoundTripper")
+		}
+		s.transport = rt
+		return nil
+	}
+}
+
+// WithUserAgent replaces the User-Agent header (default
+// [DefaultUserAgent]), e.g. "mytool/1.2 " + facade.DefaultUserAgent.
+func WithUserAgent(ua string) Option {
+	return func(s *settings) error {
+		ua = strings.TrimSpace(ua)
+		if ua == "" {
+			return errors.New("docr: WithUserAgent: empty")
+		}
+		for i := 0; i < len(ua); i++ {
+			if ua[i] < ' ' || ua[i] == 0x7f {
+				return errors.New("docr: WithUserAgent: contains a control character")
+			}
+		}
+		s.userAgent = ua
+		return nil
+	}
+}
+
+// WithTimeout bounds each HTTP request: each attempt, its redirects and the
+// reading of its body (default [DefaultTimeout]). The context passed to a
+// method bounds the whole call, retries included.
+func WithTimeout(d time.Duration) Option {
+	return func(s *settings) error {
+		if d <= 0 {
+			return errors.New("docr: WithTimeout: must be positive")
+		}
+		s.timeout, s.timeoutSet = d, true
+		return nil
+	}
+}
+
+// WithRetry sets the retry policy (see [RetryPolicy]; zero fields take the
+// defaults). WithRetry(RetryPolicy{MaxAttempts: 1}) disables retries.
+func WithRetry(p RetryPolicy) Option {
+	return func(s *settings) error {
+		v, err := p.validate()
+		if err != nil {
+			return err
+		}
+		s.retry = v
+		return nil
+	}
+}
+
+// WithPerPage sets the page size (1 to 200) the iterators ask for (default
+// [DefaultPerPage]).
+func WithPerPage(n int) Option {
+	return func(s *settings) error {
+		if n < 1 || n > 200 {
+			return errors.New("docr: WithPerPage: must be between 1 and 200")
+		}
+		s.perPage = n
+		return nil
+	}
+}
+
+// withClock replaces time for tests.
+func withClock(c clock) Option {
+	return func(s *settings) error {
+		s.clock = c
+		return nil
+	}
+}

@@ -1,0 +1,347 @@
+package facade
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/docr-dev/docr/gen"
+)
+
+// DefaultExpiry is the lifetime of credentials when a [CredentialsRequest]
+// sets neither Expiry nor NeverExpire.
+const DefaultExpiry = 30 * 24 * time.Hour
+
+// CredentialsRequest asks for Docker credentials. The zero value asks for
+// read-only credentials for the account's registry that expire after
+// [DefaultExpiry].
+type CredentialsRequest struct {
+	// Registry names the registry. Empty uses GET
+	// /v2/registry/docker-credentials (the account's registry, the only
+	// choice for accounts with one registry); a name uses GET
+	// /v2/registries/{name}/docker-credentials.
+	Registry string
+	// ReadWrite asks for push (read-write) credentials; the token then
+	// needs the registry:update scope. docr always sends read_write
+	// explicitly (read_write=false for read-only), so that the least
+	// privilege does not depend on the API's default.
+	ReadWrite bool
+	// Expiry is the lifetime of the credentials: a whole number of seconds,
+	// at least one second. docr refuses fractions rather than rounding.
+	// Zero means DefaultExpiry unless NeverExpire is set.
+	Expiry time.Duration
+	// NeverExpire asks for credentials that do not expire (expiry_seconds
+	// is then not sent). It cannot be combined with Expiry.
+	NeverExpire bool
+}
+
+// expirySeconds validates r and returns the expiry_seconds parameter (nil
+// for never-expiring credentials).
+func (r CredentialsRequest) expirySeconds() (*int, error) {
+	switch {
+	case r.NeverExpire && r.Expiry != 0:
+		return nil, fmt.Errorf("%w: Expiry and NeverExpire are mutually exclusive", ErrInvalidRequest)
+	case r.NeverExpire:
+		return nil, nil
+	case r.Expiry == 0:
+		return new(int(DefaultExpiry / time.Second)), nil
+	case r.Expiry < time.Second:
+		return nil, fmt.Errorf("%w: Expiry must be at least 1s, got %v", ErrInvalidRequest, r.Expiry)
+	case r.Expiry%time.Second != 0:
+		return nil, fmt.Errorf("%w: Expiry must be a whole number of seconds, got %v", ErrInvalidRequest, r.Expiry)
+	}
+	return new(int(r.Expiry / time.Second)), nil
+}
+
+// Credentials are Docker registry credentials as returned by the API.
+//
+// Printing Credentials with fmt (%v, %+v, %#v, %s) or slog never shows a
+// user name, password, auth value or Raw: for DigitalOcean, user name and
+// password are both the secret. Use the fields explicitly.
+type Credentials struct {
+	// Registry is the registry name of the request ("" for the account's
+	// registry).
+	Registry string
+	// ReadWrite reports whether push credentials were requested.
+	ReadWrite bool
+	// ExpiresAt is when the credentials expire, computed from the time the
+	// request was sent (so slightly early); zero when they never expire.
+	ExpiresAt time.Time
+	// Config is the parsed Docker config.
+	Config DockerConfig
+	// Raw is the response body exactly as received, a Docker config.json
+	// (e.g. for a Kubernetes Secret). It is a []byte that fmt prints as
+	// "[REDACTED n bytes]"; pass it where a []byte is expected.
+	Raw RawConfig
+}
+
+// DockerConfig is a Docker config.json holding registry credentials.
+type DockerConfig struct {
+	// Auths maps a registry host (e.g. "registry.digitalocean.com") to its
+	// credential.
+	Auths map[string]AuthEntry `json:"auths"`
+}
+
+// AuthEntry is the credential for one registry host. Auth is what Docker
+// stores, base64("username:password"); Username and Password are decoded
+// from it (split at the first colon: a password may contain colons). fmt
+// prints none of the three.
+type AuthEntry struct {
+	Auth     string `json:"auth"`
+	Username string `json:"-"`
+	Password string `json:"-"`
+}
+
+// RawConfig is a Docker config.json as bytes; fmt and slog print only its
+// length.
+type RawConfig []byte
+
+// Hosts returns the registry hosts of c, sorted.
+func (c Credentials) Hosts() []string {
+	return sortedHosts(c.Config.Auths)
+}
+
+// NeverExpires reports whether c has no expiry.
+func (c Credentials) NeverExpires() bool { return c.ExpiresAt.IsZero() }
+
+func sortedHosts(m map[string]AuthEntry) []string {
+	hosts := make([]string, 0, len(m))
+	for h := range m {
+		hosts = append(hosts, h)
+	}
+	slices.Sort(hosts)
+	return hosts
+}
+
+// String describes c without secrets.
+func (c Credentials) String() string {
+	mode := "read-only"
+	if c.ReadWrite {
+		mode = "read-write"
+	}
+	exp := "never expires"
+	if !c.ExpiresAt.IsZero() {
+		exp = "expires " + c.ExpiresAt.UTC().Format(time.RFC3339)
+	}
+	reg := c.Registry
+	if reg == "" {
+		reg = "(default)"
+	}
+	return fmt.Sprintf("Credentials{registry: %s, hosts: [%s], %s, %s, password: %s}",
+		reg, strings.Join(c.Hosts(), " "), mode, exp, redacted)
+}
+
+// GoString describes c without secrets (for %#v).
+func (c Credentials) GoString() string {
+	return fmt.Sprintf("facade.Credentials{Registry:%q, ReadWrite:%t, ExpiresAt:%#v, Config:%#v, Raw:%#v}",
+		c.Registry, c.ReadWrite, c.ExpiresAt, c.Config, c.Raw)
+}
+
+// Format implements fmt.Formatter so that every verb prints [Credentials.String]
+// (or GoString for %#v), never the secrets.
+func (c Credentials) Format(f fmt.State, verb rune) { formatSafe(f, verb, c.String(), c.GoString()) }
+
+// LogValue implements slog.LogValuer without secrets.
+func (c Credentials) LogValue() slog.Value {
+	attrs := []slog.Attr{
+		slog.String("registry", c.Registry),
+		slog.Any("hosts", c.Hosts()),
+		slog.Bool("read_write", c.ReadWrite),
+	}
+	if !c.ExpiresAt.IsZero() {
+		attrs = append(attrs, slog.Time("expires_at", c.ExpiresAt))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// String describes d without secrets.
+func (d DockerConfig) String() string {
+	return "DockerConfig{auths: [" + strings.Join(sortedHosts(d.Auths), " ") + "]}"
+}
+
+// GoString describes d without secrets (for %#v).
+func (d DockerConfig) GoString() string {
+	var b strings.Builder
+	b.WriteString("facade.DockerConfig{Auths:map[string]facade.AuthEntry{")
+	for i, h := range sortedHosts(d.Auths) {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%q:%s", h, d.Auths[h].GoString())
+	}
+	b.WriteString("}}")
+	return b.String()
+}
+
+// Format implements fmt.Formatter without secrets.
+func (d DockerConfig) Format(f fmt.State, verb rune) { formatSafe(f, verb, d.String(), d.GoString()) }
+
+// LogValue implements slog.LogValuer without secrets.
+func (d DockerConfig) LogValue() slog.Value {
+	return slog.GroupValue(slog.Any("hosts", sortedHosts(d.Auths)))
+}
+
+// String describes a without secrets.
+func (a AuthEntry) String() string {
+	return "AuthEntry{" + redacted + "}"
+}
+
+// GoString describes a without secrets (for %#v).
+func (a AuthEntry) GoString() string {
+	return `facade.AuthEntry{Auth:"` + redacted + `", Username:"` + redacted + `", Password:"` + redacted + `"}`
+}
+
+// Format implements fmt.Formatter without secrets.
+func (a AuthEntry) Format(f fmt.State, verb rune) { formatSafe(f, verb, a.String(), a.GoString()) }
+
+// LogValue implements slog.LogValuer without secrets.
+func (a AuthEntry) LogValue() slog.Value { return slog.StringValue(redacted) }
+
+// String returns "[REDACTED n bytes]".
+func (r RawConfig) String() string { return "[REDACTED " + strconv.Itoa(len(r)) + " bytes]" }
+
+// GoString returns a redacted form (for %#v).
+func (r RawConfig) GoString() string { return "facade.RawConfig(" + r.String() + ")" }
+
+// Format implements fmt.Formatter: every verb prints the redacted form.
+func (r RawConfig) Format(f fmt.State, verb rune) { formatSafe(f, verb, r.String(), r.GoString()) }
+
+// LogValue implements slog.LogValuer without the content.
+func (r RawConfig) LogValue() slog.Value { return slog.StringValue(r.String()) }
+
+func formatSafe(f fmt.State, verb rune, s, gs string) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = io.WriteString(f, gs)
+		return
+	}
+	_, _ = io.WriteString(f, s)
+}
+
+// ParseCredentials parses a Docker config.json as the docker-credentials
+// endpoints return it: {"auths": {"<host>": {"auth": "<base64 user:pass>"}}}.
+// It requires at least one host; every entry needs a non-empty host and an
+// auth that is standard base64 of "username:password" with a non-empty user
+// name and password (split at the first colon); the base64 must be
+// canonical (strict padding, no line breaks). Errors wrap
+// [ErrInvalidCredentials] and never contain a credential. The result has
+// Config and Raw (a copy of raw) set.
+func ParseCredentials(raw []byte) (*Credentials, error) {
+	var doc struct {
+		Auths map[string]struct {
+			Auth *string `json:"auth"`
+		} `json:"auths"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, invalidJSON(err)
+	}
+	if len(doc.Auths) == 0 {
+		return nil, fmt.Errorf("%w: no auths", ErrInvalidCredentials)
+	}
+	cfg := DockerConfig{Auths: make(map[string]AuthEntry, len(doc.Auths))}
+	for _, host := range slices.Sorted(maps.Keys(doc.Auths)) {
+		if strings.TrimSpace(host) == "" {
+			return nil, fmt.Errorf("%w: empty registry host in auths", ErrInvalidCredentials)
+		}
+		a := doc.Auths[host].Auth
+		if a == nil || *a == "" {
+			return nil, fmt.Errorf("%w: no auth for host %q", ErrInvalidCredentials, host)
+		}
+		// Strict and without line breaks: Auth is then exactly
+		// base64(Username + ":" + Password), never a malleable variant.
+		dec, err := base64.StdEncoding.Strict().DecodeString(*a)
+		if err != nil || strings.ContainsAny(*a, "\r\n") {
+			return nil, fmt.Errorf("%w: auth for host %q is not valid base64", ErrInvalidCredentials, host)
+		}
+		user, pass, ok := bytes.Cut(dec, []byte(":"))
+		switch {
+		case !ok:
+			return nil, fmt.Errorf("%w: auth for host %q has no colon between user name and password", ErrInvalidCredentials, host)
+		case len(user) == 0:
+			return nil, fmt.Errorf("%w: auth for host %q has an empty user name", ErrInvalidCredentials, host)
+		case len(pass) == 0:
+			return nil, fmt.Errorf("%w: auth for host %q has an empty password", ErrInvalidCredentials, host)
+		}
+		cfg.Auths[host] = AuthEntry{Auth: *a, Username: string(user), Password: string(pass)}
+	}
+	return &Credentials{Config: cfg, Raw: bytes.Clone(raw)}, nil
+}
+
+// invalidJSON describes a JSON error without quoting the input (a
+// json.SyntaxError message can contain a byte of it).
+func invalidJSON(err error) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Errorf("%w: not valid JSON (syntax error at byte %d)", ErrInvalidCredentials, se.Offset)
+	case errors.As(err, &te):
+		return fmt.Errorf("%w: unexpected JSON %s at %q", ErrInvalidCredentials, te.Value, te.Field)
+	}
+	return fmt.Errorf("%w: not valid JSON", ErrInvalidCredentials)
+}
+
+// DockerCredentials fetches Docker credentials (a config.json) for a
+// registry; see [CredentialsRequest] for the defaults (read-only, 30 days).
+// The request is validated before anything is sent. Non-2xx answers are
+// [*APIError]s; a success body over 1 MiB is refused with
+// [ErrResponseTooLarge].
+func (c *Client) DockerCredentials(ctx context.Context, req CredentialsRequest) (*Credentials, error) {
+	expiry, err := req.expirySeconds()
+	if err != nil {
+		return nil, err
+	}
+	readWrite := req.ReadWrite
+	start := c.s.clock.now()
+	var resp *http.Response
+	if req.Registry == "" {
+		//lint:ignore SA1019 the single-registry endpoint is deprecated but is still how accounts with one registry get credentials; docr supports it on purpose.
+		resp, err = c.api.RegistryGetDockerCredentials(ctx, &gen.RegistryGetDockerCredentialsParams{ExpirySeconds: expiry, ReadWrite: &readWrite})
+	} else {
+		resp, err = c.api.RegistriesGetDockerCredentials(ctx, req.Registry, &gen.RegistriesGetDockerCredentialsParams{ExpirySeconds: expiry, ReadWrite: &readWrite})
+	}
+	if err != nil {
+		return nil, err
+	}
+	body, err := readAtMost(resp.Body, maxCredentialsBody)
+	if err != nil {
+		return nil, fmt.Errorf("docr: reading docker credentials: %w", err)
+	}
+	if err := CheckResponse(resp, body); err != nil {
+		return nil, err
+	}
+	creds, err := ParseCredentials(body)
+	if err != nil {
+		return nil, err
+	}
+	creds.Registry = req.Registry
+	creds.ReadWrite = readWrite
+	if expiry != nil {
+		creds.ExpiresAt = start.Add(time.Duration(*expiry) * time.Second)
+	}
+	return creds, nil
+}
+
+// readAtMost reads all of r, at most limit bytes (else ErrResponseTooLarge),
+// and closes it.
+func readAtMost(r io.ReadCloser, limit int64) ([]byte, error) {
+	defer r.Close()
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, ErrResponseTooLarge
+	}
+	return data, nil
+}

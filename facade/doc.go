@@ -1,0 +1,47 @@
+// Package facade is the handwritten layer over the generated DigitalOcean
+// Container Registry client (package gen). Most programs import only this
+// package.
+//
+// # Getting credentials
+//
+//	c, err := facade.NewFromEnv() // $DIGITALOCEAN_TOKEN, then $DIGITALOCEAN_ACCESS_TOKEN
+//	if err != nil { ... }
+//	creds, err := c.DockerCredentials(ctx, facade.CredentialsRequest{
+//		Registry:  "example", // empty: the account's registry (/v2/registry)
+//		ReadWrite: true,      // default read-only
+//		Expiry:    time.Hour, // default 30 days; or NeverExpire: true
+//	})
+//	if err != nil { ... }
+//	os.WriteFile("config.json", creds.Raw, 0o600) // the Docker config, as received
+//	for _, host := range creds.Hosts() {
+//		a := creds.Config.Auths[host] // a.Username, a.Password
+//	}
+//
+// Credentials, DockerConfig, AuthEntry and RawConfig print redacted with
+// fmt and slog; only explicit field access reveals a secret.
+//
+// # Everything else
+//
+// [Client.API] returns the full generated client (all 37 operations of the
+// registry API). Wrap its calls in [Check] to turn any non-2xx answer into an
+// [*APIError]:
+//
+//	resp, err := facade.Check(c.API().RegistriesGetWithResponse(ctx, "example"))
+//
+// Listings are iterators that fetch page by page:
+//
+//	for tag, err := range c.Tags(ctx, "example", "web") { ... }
+//
+// # Transport
+//
+// The API token goes only to the configured API origin (scheme, host and
+// port), never to another host and never again in a redirect chain that
+// has left it. Idempotent requests are retried on 429 and 5xx answers and
+// on transport errors, with exponential backoff, Retry-After and
+// ratelimit-reset honoured, and bodies drained so connections are reused
+// ([RetryPolicy]). Errors never contain the token, a credential or a query
+// string: transport errors are *url.Error values with the query removed,
+// and errors.Is / errors.As still reach their causes.
+//
+// [Client.RevokeCredential] revokes a credential (docr logout).
+package facade

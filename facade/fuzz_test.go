@@ -1,0 +1,154 @@
+package facade
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func FuzzParseCredentials(f *testing.F) {
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	for _, seed := range []string{
+		testCredBody,
+		`{"auths":{"registry.digitalocean.com":{"auth":"YjdkMDNhNjk0N2IyMTdlZmI2ZjNlYzNiZDM1MDQ1ODI6YjdkMDNhNjk0N2IyMTdlZmI2ZjNlYzNiZDM1MDQ1ODIK"}}}`,
+		`{"auths":{"a":{"auth":"` + b64("user:pa:ss") + `"},"b":{"auth":"` + b64("u2:p2") + `"}}}`,
+		`{"auths":{"h":{"auth":"` + b64("nocolonsecret") + `"}}}`,
+		`{"auths":{"h":{"auth":"` + b64(":secretpassword") + `"}}}`,
+		`{"auths":{"h":{"auth":"` + b64("secretuser:") + `"}}}`,
+		`{"auths":{"h":{"auth":"not base64!"}}}`,
+		`{"auths":{"":{"auth":"` + b64("u:p") + `"}}}`,
+		`{"auths":{}}`, `{"auths":null}`, `{}`, `[]`, `null`, ``, `{"auths":{"h":{"auth":5}}}`, `{"auths":{"h":`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		c, err := ParseCredentials(raw)
+
+		// Candidate secrets: every auth value of the input and its decoded
+		// halves, when they are long enough to be meaningful.
+		var doc struct {
+			Auths map[string]struct {
+				Auth any `json:"auth"`
+			} `json:"auths"`
+		}
+		_ = json.Unmarshal(raw, &doc)
+		var hosts []string
+		var secrets []string
+		for h, e := range doc.Auths {
+			hosts = append(hosts, h)
+			a, ok := e.Auth.(string)
+			if !ok {
+				continue
+			}
+			secrets = append(secrets, a)
+			if dec, err := base64.StdEncoding.DecodeString(a); err == nil {
+				u, p, _ := strings.Cut(string(dec), ":")
+				secrets = append(secrets, string(dec), u, p)
+			}
+		}
+		allHosts := strings.Join(hosts, "\x00")
+		const templates = "docr: invalid credentials: not valid JSON (syntax error at byte ) unexpected JSON  at no auths empty registry host in auths no auth for host auth for host is not valid base64 has no colon between user name and password has an empty user name has an empty password"
+		leaks := func(out string) string {
+			for _, s := range secrets {
+				if len(s) >= 8 && strings.Contains(out, s) && !strings.Contains(allHosts, s) && !strings.Contains(templates, s) {
+					return s
+				}
+			}
+			return ""
+		}
+
+		if err != nil {
+			if c != nil || !errors.Is(err, ErrInvalidCredentials) {
+				t.Fatalf("ParseCredentials = %v, %v", c, err)
+			}
+			if s := leaks(err.Error()); s != "" {
+				t.Fatalf("error %q contains secret %q", err, s)
+			}
+			return
+		}
+		if len(c.Config.Auths) == 0 || !bytes.Equal(c.Raw, raw) {
+			t.Fatalf("accepted without auths or Raw differs")
+		}
+		for h, e := range c.Config.Auths {
+			if h == "" || e.Username == "" || e.Password == "" || strings.Contains(e.Username, ":") {
+				t.Fatalf("bad entry for %q", h)
+			}
+			if b64(e.Username+":"+e.Password) != e.Auth {
+				t.Fatalf("entry for %q does not round-trip", h)
+			}
+		}
+		// Printing does not depend on the secrets at all: the output equals
+		// that of a copy whose secrets are replaced.
+		shadow := *c
+		shadow.Config = DockerConfig{Auths: map[string]AuthEntry{}}
+		for h := range c.Config.Auths {
+			shadow.Config.Auths[h] = AuthEntry{Auth: "x", Username: "x", Password: "x"}
+		}
+		shadow.Raw = make(RawConfig, len(c.Raw))
+		show := func(v Credentials) string {
+			return fmt.Sprintf("%v|%+v|%#v|%s|%q|%x|%v|%v", v, v, v, v, v, v, v.Config, v.Raw)
+		}
+		if got, want := show(*c), show(shadow); got != want {
+			t.Fatalf("printing depends on secrets:\n%s\n%s", got, want)
+		}
+	})
+}
+
+func FuzzParseRetryAfter(f *testing.F) {
+	now := testEpoch
+	for _, seed := range []string{"0", "120", " 5 ", "-1", "1.5", "", "soon", "99999999999999999999",
+		now.Add(time.Minute).Format(http.TimeFormat), "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994"} {
+		f.Add(seed)
+	}
+	p, _ := RetryPolicy{}.validate()
+	fc := &fakeClock{}
+	d := &doer{policy: p, clock: fc.clock()}
+	f.Fuzz(func(t *testing.T, v string) {
+		w, ok := ParseRetryAfter(v, now)
+		if w < 0 || (!ok && w != 0) {
+			t.Fatalf("ParseRetryAfter(%q) = %v, %t", v, w, ok)
+		}
+		if s := strings.TrimSpace(v); ok && allDigits(s) {
+			if n, err := strconv.ParseInt(s, 10, 64); err == nil && n < 1<<33 && w != time.Duration(n)*time.Second {
+				t.Fatalf("ParseRetryAfter(%q) = %v", v, w)
+			}
+		}
+		// The retry wait never exceeds the cap and is never negative.
+		for _, code := range []int{429, 503} {
+			resp := &http.Response{StatusCode: code, Header: http.Header{"Retry-After": {v}, "Ratelimit-Reset": {v}}}
+			if wait, ok := d.wait(resp, 1); wait < 0 || (ok && wait > p.MaxDelay) {
+				t.Fatalf("wait(%q) = %v, %t", v, wait, ok)
+			}
+		}
+	})
+}
+
+func FuzzParseRateLimit(f *testing.F) {
+	f.Add("5000", "4816", "1444931833")
+	f.Add("", "", "")
+	f.Add("-1", "x", "99999999999999999999")
+	f.Add(" 1 ", "0", "253402300800")
+	f.Fuzz(func(t *testing.T, limit, remaining, reset string) {
+		h := http.Header{}
+		h.Set("ratelimit-limit", limit)
+		h.Set("ratelimit-remaining", remaining)
+		h.Set("ratelimit-reset", reset)
+		rl, ok := parseRateLimit(h)
+		if rl.Limit < 0 || rl.Remaining < 0 || (!rl.Reset.IsZero() && rl.Reset.Year() > 9999) {
+			t.Fatalf("parseRateLimit = %+v", rl)
+		}
+		if !ok && !rl.IsZero() {
+			t.Fatalf("not ok but %+v", rl)
+		}
+		if ok && rl.IsZero() && !allDigits(strings.TrimSpace(limit)) && !allDigits(strings.TrimSpace(remaining)) && !allDigits(strings.TrimSpace(reset)) {
+			t.Fatalf("ok without a valid header")
+		}
+	})
+}

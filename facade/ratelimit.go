@@ -1,0 +1,87 @@
+package facade
+
+import (
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// RateLimit is the API's rate limit state as reported by the
+// ratelimit-limit, ratelimit-remaining and ratelimit-reset headers.
+type RateLimit struct {
+	// Limit is the number of requests allowed per window.
+	Limit int
+	// Remaining is the number of requests left in the current window.
+	Remaining int
+	// Reset is when the window resets (zero if the header was absent).
+	Reset time.Time
+}
+
+// IsZero reports whether no rate limit header has been seen.
+func (r RateLimit) IsZero() bool {
+	return r.Limit == 0 && r.Remaining == 0 && r.Reset.IsZero()
+}
+
+// parseRateLimit reads the ratelimit-* headers. ok is false when none of
+// them holds a valid non-negative integer; invalid ones are ignored.
+func parseRateLimit(h http.Header) (rl RateLimit, ok bool) {
+	if v, good := headerInt(h, "ratelimit-limit"); good && v <= math.MaxInt32 {
+		rl.Limit, ok = int(v), true
+	}
+	if v, good := headerInt(h, "ratelimit-remaining"); good && v <= math.MaxInt32 {
+		rl.Remaining, ok = int(v), true
+	}
+	// Reset is Unix epoch seconds; refuse values beyond year 9999 so that
+	// time arithmetic on it cannot overflow.
+	if v, good := headerInt(h, "ratelimit-reset"); good && v <= 253402300799 {
+		rl.Reset, ok = time.Unix(v, 0), true
+	}
+	return rl, ok
+}
+
+func headerInt(h http.Header, name string) (int64, bool) {
+	v := strings.TrimSpace(h.Get(name))
+	if v == "" || !allDigits(v) {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	return n, err == nil
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// ParseRetryAfter interprets a Retry-After header value (RFC 9110 §10.2.3):
+// either a number of seconds or an HTTP date, which is turned into a delay
+// relative to now (a date in the past gives 0). ok is false when v is
+// neither. Absurdly large second counts saturate at the largest Duration.
+func ParseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if allDigits(v) {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n > int64(math.MaxInt64/time.Second) {
+			return time.Duration(math.MaxInt64), true
+		}
+		return time.Duration(n) * time.Second, true
+	}
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return 0, false
+	}
+	d = t.Sub(now)
+	if d < 0 {
+		d = 0
+	}
+	return d, true
+}

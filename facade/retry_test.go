@@ -1,0 +1,442 @@
+package facade
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/docr-dev/docr/gen"
+)
+
+func TestRetry429Then200(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		hdr  []string
+		wait time.Duration
+	}{
+		{"retry-after seconds", []string{"Retry-After", "3"}, 3 * time.Second},
+		{"retry-after date", []string{"Retry-After", testEpoch.Add(5 * time.Second).Format(http.TimeFormat)}, 5 * time.Second},
+		{"retry-after past date", []string{"Retry-After", testEpoch.Add(-time.Hour).Format(http.TimeFormat)}, 0},
+		{"ratelimit-reset soon", []string{"ratelimit-remaining", "0", "ratelimit-reset", strconv.FormatInt(testEpoch.Unix()+7, 10)}, 7 * time.Second},
+		{"ratelimit-reset beyond cap: backoff", []string{"ratelimit-reset", strconv.FormatInt(testEpoch.Unix()+3600, 10)}, DefaultBaseDelay},
+		{"ratelimit-reset past: backoff", []string{"ratelimit-reset", strconv.FormatInt(testEpoch.Unix()-5, 10)}, DefaultBaseDelay},
+		{"bad retry-after: backoff", []string{"Retry-After", "soon"}, DefaultBaseDelay},
+		{"nothing: backoff", nil, DefaultBaseDelay},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			mt, rec := mock(t, func(n int, _ *http.Request) (*http.Response, error) {
+				if n == 0 {
+					return jsonReply(429, `{"id":"too_many_requests","message":"slow down"}`, tc.hdr...), nil
+				}
+				return jsonReply(200, testCredBody, "ratelimit-limit", "5000", "ratelimit-remaining", "4999", "ratelimit-reset", "1444931833"), nil
+			})
+			c, fc := newTest(t, mt)
+			if _, err := c.DockerCredentials(context.Background(), CredentialsRequest{}); err != nil {
+				t.Fatal(err)
+			}
+			if rec.count() != 2 {
+				t.Errorf("%d requests", rec.count())
+			}
+			for _, s := range rec.all() {
+				assertAPIHeaders(t, s)
+			}
+			if w := fc.all(); len(w) != 1 || w[0] != tc.wait {
+				t.Errorf("waits = %v, want [%v]", w, tc.wait)
+			}
+			if rl := c.RateLimit(); rl.Limit != 5000 || rl.Remaining != 4999 || rl.Reset.Unix() != 1444931833 || rl.IsZero() {
+				t.Errorf("RateLimit = %+v", rl)
+			}
+		})
+	}
+}
+
+func TestRetryAfterBeyondCapStops(t *testing.T) {
+	t.Parallel()
+	mt, rec := mock(t, always(429, `{"id":"too_many_requests","message":"later"}`, "Retry-After", "3600"))
+	c, fc := newTest(t, mt)
+	_, err := c.DockerCredentials(context.Background(), CredentialsRequest{})
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Attempts != 1 || !errors.Is(err, ErrRateLimited) {
+		t.Fatalf("err = %v", err)
+	}
+	if rec.count() != 1 || len(fc.all()) != 0 {
+		t.Errorf("requests %d waits %v", rec.count(), fc.all())
+	}
+}
+
+func TestRetryBackoffGrowsAndIsCapped(t *testing.T) {
+	t.Parallel()
+	mt, rec := mock(t, always(500, `{"id":"server_error","message":"oops"}`))
+	c, fc := newTest(t, mt, WithRetry(RetryPolicy{MaxAttempts: 6, BaseDelay: time.Second, MaxDelay: 5 * time.Second}))
+	_, err := c.DockerCredentials(context.Background(), CredentialsRequest{})
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Attempts != 6 || rec.count() != 6 {
+		t.Fatalf("err = %v, requests %d", err, rec.count())
+	}
+	want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 5 * time.Second, 5 * time.Second}
+	if got := fc.all(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("waits = %v, want %v", got, want)
+	}
+}
+
+func TestBackoffJitterBounds(t *testing.T) {
+	t.Parallel()
+	p, _ := RetryPolicy{BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second}.validate()
+	for attempt := 1; attempt < 70; attempt++ {
+		full := min(p.BaseDelay<<min(attempt-1, 20), p.MaxDelay)
+		for range 20 {
+			d := p.backoff(attempt, randomJitter)
+			if d < full/2 || d > full {
+				t.Fatalf("attempt %d: %v outside [%v, %v]", attempt, d, full/2, full)
+			}
+		}
+	}
+	if randomJitter(0) != 0 || randomJitter(-1) != 0 {
+		t.Error("randomJitter of non-positive")
+	}
+}
+
+func TestRetryMethods(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	body := gen.MultiregistryCreate{Name: "example"}
+	cases := []struct {
+		name     string
+		opts     []Option
+		call     func(c *Client) error
+		requests int
+	}{
+		{"GET retried", nil, func(c *Client) error { _, err := Check(c.API().RegistriesGetWithResponse(ctx, "r")); return err }, 4},
+		{"DELETE retried", nil, func(c *Client) error { _, err := Check(c.API().RegistriesDeleteWithResponse(ctx, "r")); return err }, 4},
+		{"PUT retried", nil, func(c *Client) error {
+			_, err := Check(c.API().RegistriesUpdateGarbageCollectionWithResponse(ctx, "r", "u", gen.UpdateRegistry{Cancel: new(true)}))
+			return err
+		}, 4},
+		{"POST not retried", nil, func(c *Client) error { _, err := Check(c.API().RegistriesCreateWithResponse(ctx, body)); return err }, 1},
+		{"POST retried when allowed", []Option{WithRetry(RetryPolicy{RetryPOST: true})}, func(c *Client) error {
+			_, err := Check(c.API().RegistriesCreateWithResponse(ctx, body))
+			return err
+		}, 4},
+		{"POST unreplayable body not retried", []Option{WithRetry(RetryPolicy{RetryPOST: true})}, func(c *Client) error {
+			_, err := Check(c.API().RegistriesCreateWithBodyWithResponse(ctx, "application/json", io.MultiReader(strings.NewReader(`{"name":"example"}`))))
+			return err
+		}, 1},
+		{"no retries", []Option{WithRetry(RetryPolicy{MaxAttempts: 1})}, func(c *Client) error {
+			_, err := Check(c.API().RegistriesGetWithResponse(ctx, "r"))
+			return err
+		}, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			mt, rec := mock(t, always(503, `{"id":"unavailable","message":"try later"}`))
+			c, _ := newTest(t, mt, tc.opts...)
+			err := tc.call(c)
+			var ae *APIError
+			if !errors.As(err, &ae) || ae.StatusCode != 503 || ae.Attempts != tc.requests {
+				t.Fatalf("err = %v", err)
+			}
+			if rec.count() != tc.requests {
+				t.Errorf("%d requests, want %d", rec.count(), tc.requests)
+			}
+			for _, s := range rec.all() {
+				if s.Method != http.MethodGet && s.Method != http.MethodDelete && !strings.Contains(s.Body, "example") && !strings.Contains(s.Body, "cancel") {
+					t.Errorf("replayed body = %q", s.Body)
+				}
+			}
+		})
+	}
+}
+
+func TestRetryTransportErrorThenSuccess(t *testing.T) {
+	t.Parallel()
+	mt, rec := mock(t, func(n int, _ *http.Request) (*http.Response, error) {
+		if n < 2 {
+			return nil, &net.OpError{Op: "read", Net: "tcp", Err: errors.New("connection reset by peer")}
+		}
+		return jsonReply(200, testCredBody), nil
+	})
+	c, fc := newTest(t, mt)
+	if _, err := c.DockerCredentials(context.Background(), CredentialsRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	if rec.count() != 3 || len(fc.all()) != 2 {
+		t.Errorf("requests %d waits %v", rec.count(), fc.all())
+	}
+}
+
+func TestPermanentTransportErrorNotRetried(t *testing.T) {
+	t.Parallel()
+	for _, perr := range []error{x509.UnknownAuthorityError{}, x509.HostnameError{Host: "h"}, errTooManyRedirects} {
+		mt, rec := mock(t, func(int, *http.Request) (*http.Response, error) { return nil, perr })
+		c, _ := newTest(t, mt)
+		if _, err := c.DockerCredentials(context.Background(), CredentialsRequest{}); err == nil {
+			t.Fatal("no error")
+		}
+		if rec.count() != 1 {
+			t.Errorf("%T: %d requests", perr, rec.count())
+		}
+	}
+}
+
+func TestRetryBodyRewindError(t *testing.T) {
+	t.Parallel()
+	mt, _ := mock(t, always(503, `{"id":"x","message":"y"}`))
+	c, _ := newTest(t, mt)
+	req, _ := http.NewRequest(http.MethodPut, "https://api.digitalocean.com/v2/x", strings.NewReader("body"))
+	req.GetBody = func() (io.ReadCloser, error) { return nil, errors.New("cannot rewind") }
+	d := c.api.ClientInterface.(*gen.Client).Client
+	if _, err := d.Do(req); err == nil || !strings.Contains(err.Error(), "cannot rewind") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// The context is cancelled while docr waits to retry: the call returns at
+// once, wrapping ctx.Err(), with the real clock.
+func TestCancelDuringBackoff(t *testing.T) {
+	t.Parallel()
+	mt, rec := mock(t, always(500, `{"id":"server_error","message":"oops"}`))
+	c, err := New(testToken, WithTransport(mt), WithRetry(RetryPolicy{BaseDelay: 10 * time.Second, MaxDelay: 20 * time.Second}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	start := time.Now()
+	_, err = c.DockerCredentials(ctx, CredentialsRequest{ReadWrite: true})
+	if elapsed := time.Since(start); elapsed > 2*time.Second {
+		t.Errorf("took %v", elapsed)
+	}
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "interrupted after 1 attempt") {
+		t.Errorf("err = %v", err)
+	}
+	if strings.Contains(err.Error(), "read_write") {
+		t.Errorf("query in %v", err)
+	}
+	if rec.count() != 1 {
+		t.Errorf("%d requests", rec.count())
+	}
+	// Also while waiting after a transport error.
+	mt2, _ := mock(t, func(int, *http.Request) (*http.Response, error) { return nil, errors.New("flaky") })
+	c2, _ := New(testToken, WithTransport(mt2), WithRetry(RetryPolicy{BaseDelay: 10 * time.Second, MaxDelay: 20 * time.Second}))
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel2()
+	if _, err := c2.DockerCredentials(ctx2, CredentialsRequest{}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestSleepCtx(t *testing.T) {
+	t.Parallel()
+	if err := sleepCtx(context.Background(), time.Millisecond); err != nil {
+		t.Error(err)
+	}
+	if err := sleepCtx(context.Background(), 0); err != nil {
+		t.Error(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := sleepCtx(ctx, 0); !errors.Is(err, context.Canceled) {
+		t.Error(err)
+	}
+	if err := sleepCtx(ctx, time.Hour); !errors.Is(err, context.Canceled) {
+		t.Error(err)
+	}
+	if urlOp("") != "Get" || urlOp("DELETE") != "Delete" {
+		t.Error("urlOp")
+	}
+	discard(nil)
+}
+
+// 100 sequential credential calls, some answered 404 and 500 (retried),
+// must all use one TCP connection: docr drains and closes every body.
+func TestConnectionReuse(t *testing.T) {
+	t.Parallel()
+	var conns, calls atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := calls.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case n%10 == 3:
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = io.WriteString(w, `{"id":"not_found","message":"no such registry"}`+strings.Repeat(" ", 20000))
+		case n%10 == 6:
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = io.WriteString(w, `{"id":"server_error","message":"oops"}`)
+		default:
+			_, _ = io.WriteString(w, testCredBody)
+		}
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	c, _ := newTest(t, tr, WithBaseURL(srv.URL))
+	var failures int
+	for i := range 100 {
+		reg := ""
+		if i%2 == 1 {
+			reg = "example"
+		}
+		if _, err := c.DockerCredentials(context.Background(), CredentialsRequest{Registry: reg}); err != nil {
+			failures++
+		}
+	}
+	if got := conns.Load(); got != 1 {
+		t.Errorf("%d connections, want 1", got)
+	}
+	if failures == 0 || calls.Load() <= 100 {
+		t.Errorf("failures %d, calls %d: the test did not exercise errors", failures, calls.Load())
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	t.Parallel()
+	now := testEpoch
+	cases := []struct {
+		in   string
+		d    time.Duration
+		ok   bool
+		name string
+	}{
+		{"0", 0, true, "zero"},
+		{" 120 ", 2 * time.Minute, true, "seconds"},
+		{"99999999999999999999999", time.Duration(1<<63 - 1), true, "huge"},
+		{"9223372037", time.Duration(1<<63 - 1), true, "overflowing seconds"},
+		{"9223372036", 9223372036 * time.Second, true, "largest seconds"},
+		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second, true, "date"},
+		{now.Add(-time.Minute).Format(http.TimeFormat), 0, true, "past date"},
+		{"Sun, 06 Nov 1994 08:49:37 GMT", 0, true, "old date"},
+		{"Sunday, 06-Nov-94 08:49:37 GMT", 0, true, "RFC 850 date"},
+		{"", 0, false, "empty"},
+		{"-5", 0, false, "negative"},
+		{"1.5", 0, false, "fraction"},
+		{"soon", 0, false, "word"},
+	}
+	for _, tc := range cases {
+		d, ok := ParseRetryAfter(tc.in, now)
+		if d != tc.d || ok != tc.ok {
+			t.Errorf("%s: ParseRetryAfter(%q) = %v, %t; want %v, %t", tc.name, tc.in, d, ok, tc.d, tc.ok)
+		}
+	}
+}
+
+func TestParseRateLimit(t *testing.T) {
+	t.Parallel()
+	h := func(kv ...string) http.Header {
+		out := http.Header{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			out.Set(kv[i], kv[i+1])
+		}
+		return out
+	}
+	cases := []struct {
+		h  http.Header
+		rl RateLimit
+		ok bool
+	}{
+		{h(), RateLimit{}, false},
+		{h("ratelimit-limit", "5000", "ratelimit-remaining", "4816", "ratelimit-reset", "1444931833"), RateLimit{5000, 4816, time.Unix(1444931833, 0)}, true},
+		{h("RateLimit-Remaining", " 7 "), RateLimit{Remaining: 7}, true},
+		{h("ratelimit-limit", "x", "ratelimit-remaining", "-1", "ratelimit-reset", "1e9"), RateLimit{}, false},
+		{h("ratelimit-limit", "99999999999", "ratelimit-reset", "999999999999999"), RateLimit{}, false},
+	}
+	for i, tc := range cases {
+		rl, ok := parseRateLimit(tc.h)
+		if ok != tc.ok || rl.Limit != tc.rl.Limit || rl.Remaining != tc.rl.Remaining || !rl.Reset.Equal(tc.rl.Reset) {
+			t.Errorf("%d: parseRateLimit = %+v %t, want %+v %t", i, rl, ok, tc.rl, tc.ok)
+		}
+	}
+}
+
+func TestRateLimitIgnoresOtherHosts(t *testing.T) {
+	t.Parallel()
+	c, _ := newTest(t, http.DefaultTransport)
+	c.observe(&http.Response{Header: http.Header{"Ratelimit-Limit": {"1"}}, Request: &http.Request{URL: mustURL("https://elsewhere.example/")}})
+	if !c.RateLimit().IsZero() {
+		t.Error("recorded another host's rate limit")
+	}
+}
+
+func TestResponseBodyLimit(t *testing.T) {
+	t.Parallel()
+	read := func(body string, limit int64) (string, error) {
+		rb := &responseBody{r: strings.NewReader(body), c: io.NopCloser(nil), remaining: limit}
+		b, err := io.ReadAll(rb)
+		_ = rb.Close()
+		return string(b), err
+	}
+	if got, err := read("12345", 5); got != "12345" || err != nil {
+		t.Errorf("exact limit: %q %v", got, err)
+	}
+	if got, err := read("123456", 5); got != "12345" || !errors.Is(err, ErrResponseTooLarge) {
+		t.Errorf("over limit: %q %v", got, err)
+	}
+	if got, err := read("123456", -1); got != "123456" || err != nil {
+		t.Errorf("no limit: %q %v", got, err)
+	}
+	if (&responseBody{}).Close() != nil {
+		t.Error("Close without closer")
+	}
+	for m, want := range map[string]bool{"GET": true, "HEAD": true, "PUT": true, "DELETE": true, "OPTIONS": true, "POST": false, "PATCH": false} {
+		if retryableMethod(m, false) != want {
+			t.Errorf("retryableMethod(%s)", m)
+		}
+	}
+	if !retryableMethod("POST", true) || retryableMethod("PATCH", true) {
+		t.Error("RetryPOST")
+	}
+	if (&APIError{StatusCode: 500}).Is(io.EOF) {
+		t.Error("Is(io.EOF)")
+	}
+	e := &APIError{Message: "a"}
+	e.scrub([]string{""})
+	if e.Message != "a" {
+		t.Error("scrub of empty secret")
+	}
+}
+
+// An API success body above the 32 MiB limit fails instead of being read
+// into memory.
+func TestAPIBodyLimit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads 32 MiB")
+	}
+	t.Parallel()
+	mt, _ := mock(t, func(int, *http.Request) (*http.Response, error) {
+		r := jsonReply(200, "")
+		r.Body = io.NopCloser(io.LimitReader(zeros{}, maxAPIBody+10))
+		return r, nil
+	})
+	c, _ := newTest(t, mt)
+	if _, err := c.Registries(context.Background()); !errors.Is(err, ErrResponseTooLarge) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = ' '
+	}
+	return len(p), nil
+}

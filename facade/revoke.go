@@ -1,0 +1,63 @@
+package facade
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// RevokeCredential revokes a registry credential, e.g. the password of
+// Docker credentials on logout, so that it stops working before it expires.
+// It POSTs the form token=<password> with "Authorization: Bearer <password>"
+// to the revocation endpoint ([DefaultRevokeURL] unless [WithRevokeURL]),
+// using the Client's base transport, User-Agent and timeout but not its API
+// token. Redirects are not followed and the request is not retried. Only a
+// 200 answer is success; anything else is an [*APIError]. No error ever
+// contains the password.
+func (c *Client) RevokeCredential(ctx context.Context, password string) error {
+	return revoke(ctx, c.plain, c.s.revokeURL, password)
+}
+
+// RevokeCredential is [Client.RevokeCredential] for programs without an API
+// token (revocation authenticates with the credential itself). Options
+// other than those about transport, User-Agent, timeout and revocation URL
+// are accepted and ignored.
+func RevokeCredential(ctx context.Context, password string, opts ...Option) error {
+	s, err := buildSettings(opts)
+	if err != nil {
+		return err
+	}
+	return revoke(ctx, s.plainHTTPClient(), s.revokeURL, password)
+}
+
+func revoke(ctx context.Context, hc *http.Client, endpoint *url.URL, password string) error {
+	password = strings.TrimSpace(password)
+	if password == "" {
+		return fmt.Errorf("%w: empty credential to revoke", ErrInvalidRequest)
+	}
+	if !printableASCII(password) {
+		return fmt.Errorf("%w: credential to revoke contains whitespace, a control character or a non-ASCII character", ErrInvalidRequest)
+	}
+	form := url.Values{"token": {password}}.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint.String(), strings.NewReader(form))
+	if err != nil {
+		return redactError(fmt.Errorf("docr: revoke: %w", err), password)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", "Bearer "+password)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return redactError(err, password)
+	}
+	defer discard(resp.Body)
+	if resp.StatusCode == http.StatusOK {
+		return nil
+	}
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, errorBodyRead))
+	e := newAPIError(resp, data)
+	e.scrub([]string{password, url.QueryEscape(password)})
+	return e
+}

@@ -1,0 +1,278 @@
+package facade
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/docr-dev/docr/gen"
+)
+
+// hopLog records the Authorization header seen on each hop.
+type hopLog struct {
+	mu   sync.Mutex
+	hops []string
+}
+
+func (h *hopLog) add(where string, r *http.Request) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.hops = append(h.hops, where+" "+r.URL.Path+" auth="+r.Header.Get("Authorization"))
+}
+
+func (h *hopLog) get() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.hops...)
+}
+
+// serverOn starts an httptest server on the given loopback IP.
+func serverOn(t *testing.T, ip string, h http.Handler) *httptest.Server {
+	t.Helper()
+	l, err := net.Listen("tcp", ip+":0")
+	if err != nil {
+		t.Skipf("cannot listen on %s: %v", ip, err)
+	}
+	s := httptest.NewUnstartedServer(h)
+	s.Listener.Close()
+	s.Listener = l
+	s.Start()
+	t.Cleanup(s.Close)
+	return s
+}
+
+// An API host redirects to another host, which redirects back to the API
+// host: only the first hop may carry the token (CVE-2024-45336 pattern).
+// Hops on the same origin keep it; another port of the same host does not
+// get it (net/http itself compares host names only).
+func TestRedirectNeverLeaksToken(t *testing.T) {
+	t.Parallel()
+	log := &hopLog{}
+	var apiURL, otherURL, otherPortURL string
+	api := serverOn(t, "127.0.0.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		log.add("api", r)
+		switch r.URL.Path {
+		case "/v2/registry/docker-credentials":
+			http.Redirect(w, r, otherURL+"/hop", http.StatusFound)
+		case "/v2/registries/same/docker-credentials":
+			http.Redirect(w, r, apiURL+"/v2/same-origin", http.StatusTemporaryRedirect)
+		case "/v2/registries/port/docker-credentials":
+			http.Redirect(w, r, otherPortURL+"/port-hop", http.StatusFound)
+		default:
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, testCredBody)
+		}
+	}))
+	other := serverOn(t, "127.0.0.2", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		log.add("other", r)
+		http.Redirect(w, r, apiURL+"/v2/back", http.StatusFound)
+	}))
+	otherPort := serverOn(t, "127.0.0.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		log.add("other-port", r)
+		http.Redirect(w, r, apiURL+"/v2/back-from-port", http.StatusFound)
+	}))
+	apiURL, otherURL, otherPortURL = api.URL, other.URL, otherPort.URL
+
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	c, _ := newTest(t, tr, WithBaseURL(apiURL))
+	ctx := context.Background()
+	for _, reg := range []string{"", "same", "port"} {
+		if _, err := c.DockerCredentials(ctx, CredentialsRequest{Registry: reg}); err != nil {
+			t.Fatalf("%q: %v", reg, err)
+		}
+	}
+	// A header the caller sets itself is removed off-origin as well.
+	_, err := Check(c.API().RegistriesGetWithResponse(ctx, "x", func(_ context.Context, r *http.Request) error {
+		r.Header.Set("Authorization", "Bearer caller-set")
+		return nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Check(c.API().RegistriesGetWithResponse(ctx, "y", func(_ context.Context, r *http.Request) error {
+		r.URL.Path = "/v2/registry/docker-credentials"
+		r.Header.Set("Authorization", "Bearer caller-set")
+		return nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bearer := "auth=Bearer " + testToken
+	want := []string{
+		"api /v2/registry/docker-credentials " + bearer,
+		"other /hop auth=",
+		"api /v2/back auth=",
+		"api /v2/registries/same/docker-credentials " + bearer,
+		"api /v2/same-origin " + bearer,
+		"api /v2/registries/port/docker-credentials " + bearer,
+		"other-port /port-hop auth=",
+		"api /v2/back-from-port auth=",
+		"api /v2/registries/x " + bearer,
+		"api /v2/registry/docker-credentials " + bearer,
+		"other /hop auth=",
+		"api /v2/back auth=",
+	}
+	got := log.get()
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("hops:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// rtFunc is a RoundTripper from a function.
+type rtFunc func(*http.Request) (*http.Response, error)
+
+func (f rtFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// A base transport that does not link responses to requests: the
+// CheckRedirect marker alone must keep the token off the way back.
+func TestRedirectMarkerWithoutResponseChain(t *testing.T) {
+	t.Parallel()
+	log := &hopLog{}
+	base := rtFunc(func(r *http.Request) (*http.Response, error) {
+		log.add(r.URL.Host, r)
+		resp := &http.Response{StatusCode: http.StatusFound, Header: http.Header{}, Body: http.NoBody}
+		switch r.URL.Host {
+		case "api.digitalocean.com":
+			if r.URL.Path == "/v2/back" {
+				resp.StatusCode = 200
+				resp.Header.Set("Content-Type", "application/json")
+				resp.Body = io.NopCloser(strings.NewReader(testCredBody))
+				return resp, nil
+			}
+			resp.Header.Set("Location", "https://evil.example/steal")
+		default:
+			resp.Header.Set("Location", "https://api.digitalocean.com/v2/back")
+		}
+		return resp, nil
+	})
+	c, _ := newTest(t, base)
+	if _, err := c.DockerCredentials(context.Background(), CredentialsRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	want := "api.digitalocean.com /v2/registry/docker-credentials auth=Bearer " + testToken + "\n" +
+		"evil.example /steal auth=\n" +
+		"api.digitalocean.com /v2/back auth="
+	if got := strings.Join(log.get(), "\n"); got != want {
+		t.Errorf("hops:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestAuthTransportOrigins(t *testing.T) {
+	t.Parallel()
+	var got http.Header
+	base := rtFunc(func(r *http.Request) (*http.Response, error) {
+		got = r.Header.Clone()
+		return &http.Response{StatusCode: 200, Body: http.NoBody, Request: r}, nil
+	})
+	at := &authTransport{base: base, token: testToken, api: originOf(mustURL("https://API.digitalocean.com")), userAgent: "ua/1"}
+	cases := []struct {
+		url  string
+		auth bool
+	}{
+		{"https://api.digitalocean.com/v2/x", true},
+		{"https://api.digitalocean.com:443/v2/x", true},
+		{"https://Api.DigitalOcean.com/v2/x", true},
+		{"http://api.digitalocean.com/v2/x", false},
+		{"https://api.digitalocean.com:8443/v2/x", false},
+		{"https://cloud.digitalocean.com/v1/oauth/revoke", false},
+		{"https://evil.api.digitalocean.com/v2/x", false},
+	}
+	for _, tc := range cases {
+		req, _ := http.NewRequest(http.MethodGet, tc.url, nil)
+		req.Header.Set("Authorization", "Bearer caller")
+		if _, err := at.RoundTrip(req); err != nil {
+			t.Fatal(err)
+		}
+		if a := got.Get("Authorization"); (a == "Bearer "+testToken) != tc.auth || (!tc.auth && a != "") {
+			t.Errorf("%s: Authorization = %q", tc.url, a)
+		}
+		if got.Get("User-Agent") != "ua/1" {
+			t.Errorf("User-Agent = %q", got.Get("User-Agent"))
+		}
+		if req.Header.Get("Authorization") != "Bearer caller" || req.Header.Get("User-Agent") != "" {
+			t.Errorf("caller's request modified: %v", req.Header)
+		}
+	}
+	// A request whose redirect chain passed through another host.
+	prev, _ := http.NewRequest(http.MethodGet, "https://evil.example/", nil)
+	req, _ := http.NewRequest(http.MethodGet, "https://api.digitalocean.com/v2/x", nil)
+	req.Response = &http.Response{Request: prev}
+	if _, err := at.RoundTrip(req); err != nil {
+		t.Fatal(err)
+	}
+	if a := got.Get("Authorization"); a != "" {
+		t.Errorf("after off-origin hop: Authorization = %q", a)
+	}
+	// A caller-set User-Agent is kept.
+	req, _ = http.NewRequest(http.MethodGet, "https://api.digitalocean.com/v2/x", nil)
+	req.Header.Set("User-Agent", "mine")
+	_, _ = at.RoundTrip(req)
+	if got.Get("User-Agent") != "mine" {
+		t.Errorf("User-Agent = %q", got.Get("User-Agent"))
+	}
+	if originOf(nil) != (origin{}) {
+		t.Error("originOf(nil)")
+	}
+}
+
+func TestRedirectLimitAndCallerPolicy(t *testing.T) {
+	t.Parallel()
+	loop := rtFunc(func(r *http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: http.StatusFound, Header: http.Header{"Location": {r.URL.Path + "x"}}, Body: http.NoBody, Request: r}, nil
+	})
+	c, _ := newTest(t, loop)
+	_, err := c.DockerCredentials(context.Background(), CredentialsRequest{})
+	if !errors.Is(err, errTooManyRedirects) {
+		t.Errorf("loop: err = %v", err)
+	}
+	var calls int
+	hc := &http.Client{Transport: loop, CheckRedirect: func(*http.Request, []*http.Request) error {
+		calls++
+		return http.ErrUseLastResponse
+	}}
+	c2, err := New(testToken, WithHTTPClient(hc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c2.DockerCredentials(context.Background(), CredentialsRequest{})
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.StatusCode != http.StatusFound || calls != 1 {
+		t.Errorf("caller policy: err = %v, calls %d", err, calls)
+	}
+}
+
+func TestWithHTTPClient(t *testing.T) {
+	t.Parallel()
+	mt, rec := mock(t, always(200, `{"registries":[]}`))
+	hc := &http.Client{Transport: mt, Timeout: 7e9}
+	c, err := New(testToken, WithHTTPClient(hc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Registries(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	assertAPIHeaders(t, rec.all()[0])
+	if hc.Transport != mt || hc.CheckRedirect != nil || hc.Timeout != 7e9 {
+		t.Error("caller's client modified")
+	}
+	d := c.api.ClientInterface.(*gen.Client).Client.(*doer)
+	if d.hc.Timeout != 7e9 || d.hc == hc {
+		t.Errorf("timeout %v", d.hc.Timeout)
+	}
+	c3, _ := New(testToken, WithHTTPClient(hc), WithTimeout(3e9))
+	if d := c3.api.ClientInterface.(*gen.Client).Client.(*doer); d.hc.Timeout != 3e9 {
+		t.Errorf("WithTimeout ignored: %v", d.hc.Timeout)
+	}
+	c4, _ := New(testToken, WithHTTPClient(&http.Client{}))
+	if d := c4.api.ClientInterface.(*gen.Client).Client.(*doer); d.hc.Timeout != DefaultTimeout || d.hc.Transport.(*authTransport).base != http.DefaultTransport {
+		t.Errorf("defaults: %v", d.hc.Timeout)
+	}
+}
