@@ -1088,183 +1088,127 @@ type ClientInterface interface {
 	// Corresponds with GET /v2/registries/{registry_name}/repositoriesV2 (the `RegistriesListRepositoriesV2` operationId).
 	RegistriesListRepositoriesV2(ctx context.Context, registryName RegistryName, params *RegistriesListRepositoriesV2Params, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RegistryDelete Delete the account's single registry.
-	//
-	// Corresponds with DELETE /v2/registry (the `RegistryDelete` operationId).
+	// RegistryDelete performs a DELETE /v2/registry (the `RegistryDelete` operationId) request.
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryDelete(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RegistryGet Get the account's single registry.
-	//
-	// Corresponds with GET /v2/registry (the `RegistryGet` operationId).
+	// RegistryGet performs a GET /v2/registry (the `RegistryGet` operationId) request.
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryGet(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RegistryCreateWithBody Create the account's single registry.
-	//
-	// Takes any type of body and a specified content type.
-	//
-	// Corresponds with POST /v2/registry (the `RegistryCreate` operationId).
+	// RegistryCreateWithBody performs a POST /v2/registry (the `RegistryCreate` operationId) request,
+	// with any type of body and a specified content type.
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryCreateWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RegistryCreate Create the account's single registry.
-	//
+	// RegistryCreate performs a POST /v2/registry (the `RegistryCreate` operationId) request.
 	// Takes a body of the `application/json` content type.
-	//
-	// Corresponds with POST /v2/registry (the `RegistryCreate` operationId).
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryCreate(ctx context.Context, body RegistryCreateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RegistryGetDockerCredentials Get a Docker config.json with credentials for the account's registry.
-	//
-	// Corresponds with GET /v2/registry/docker-credentials (the `RegistryGetDockerCredentials` operationId).
+	// RegistryGetDockerCredentials performs a GET /v2/registry/docker-credentials (the `RegistryGetDockerCredentials` operationId) request.
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryGetDockerCredentials(ctx context.Context, params *RegistryGetDockerCredentialsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RegistryGetOptions List the regions and subscription tiers available for registries.
-	//
-	// Corresponds with GET /v2/registry/options (the `RegistryGetOptions` operationId).
+	// RegistryGetOptions performs a GET /v2/registry/options (the `RegistryGetOptions` operationId) request.
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryGetOptions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RegistryGetSubscription Get the registry subscription of the account.
-	//
-	// Corresponds with GET /v2/registry/subscription (the `RegistryGetSubscription` operationId).
+	// RegistryGetSubscription performs a GET /v2/registry/subscription (the `RegistryGetSubscription` operationId) request.
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryGetSubscription(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RegistryUpdateSubscriptionWithBody Change the subscription tier of the account.
-	//
-	// Takes any type of body and a specified content type.
-	//
-	// Corresponds with POST /v2/registry/subscription (the `RegistryUpdateSubscription` operationId).
+	// RegistryUpdateSubscriptionWithBody performs a POST /v2/registry/subscription (the `RegistryUpdateSubscription` operationId) request,
+	// with any type of body and a specified content type.
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryUpdateSubscriptionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RegistryUpdateSubscription Change the subscription tier of the account.
-	//
+	// RegistryUpdateSubscription performs a POST /v2/registry/subscription (the `RegistryUpdateSubscription` operationId) request.
 	// Takes a body of the `application/json` content type.
-	//
-	// Corresponds with POST /v2/registry/subscription (the `RegistryUpdateSubscription` operationId).
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryUpdateSubscription(ctx context.Context, body RegistryUpdateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RegistryValidateNameWithBody Check whether a registry name is valid and available.
-	//
-	// Takes any type of body and a specified content type.
-	//
-	// Corresponds with POST /v2/registry/validate-name (the `RegistryValidateName` operationId).
+	// RegistryValidateNameWithBody performs a POST /v2/registry/validate-name (the `RegistryValidateName` operationId) request,
+	// with any type of body and a specified content type.
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryValidateNameWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RegistryValidateName Check whether a registry name is valid and available.
-	//
+	// RegistryValidateName performs a POST /v2/registry/validate-name (the `RegistryValidateName` operationId) request.
 	// Takes a body of the `application/json` content type.
-	//
-	// Corresponds with POST /v2/registry/validate-name (the `RegistryValidateName` operationId).
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryValidateName(ctx context.Context, body RegistryValidateNameJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RegistryGetGarbageCollection Get the garbage collection running on a registry.
-	//
-	// Corresponds with GET /v2/registry/{registry_name}/garbage-collection (the `RegistryGetGarbageCollection` operationId).
+	// RegistryGetGarbageCollection performs a GET /v2/registry/{registry_name}/garbage-collection (the `RegistryGetGarbageCollection` operationId) request.
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryGetGarbageCollection(ctx context.Context, registryName RegistryName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RegistryRunGarbageCollectionWithBody Start a garbage collection on a registry.
-	//
-	// Takes any type of body and a specified content type.
-	//
-	// Corresponds with POST /v2/registry/{registry_name}/garbage-collection (the `RegistryRunGarbageCollection` operationId).
+	// RegistryRunGarbageCollectionWithBody performs a POST /v2/registry/{registry_name}/garbage-collection (the `RegistryRunGarbageCollection` operationId) request,
+	// with any type of body and a specified content type.
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryRunGarbageCollectionWithBody(ctx context.Context, registryName RegistryName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RegistryRunGarbageCollection Start a garbage collection on a registry.
-	//
+	// RegistryRunGarbageCollection performs a POST /v2/registry/{registry_name}/garbage-collection (the `RegistryRunGarbageCollection` operationId) request.
 	// Takes a body of the `application/json` content type.
-	//
-	// Corresponds with POST /v2/registry/{registry_name}/garbage-collection (the `RegistryRunGarbageCollection` operationId).
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryRunGarbageCollection(ctx context.Context, registryName RegistryName, body RegistryRunGarbageCollectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RegistryUpdateGarbageCollectionWithBody Update (cancel) a garbage collection of a registry.
-	//
-	// Takes any type of body and a specified content type.
-	//
-	// Corresponds with PUT /v2/registry/{registry_name}/garbage-collection/{garbage_collection_uuid} (the `RegistryUpdateGarbageCollection` operationId).
+	// RegistryUpdateGarbageCollectionWithBody performs a PUT /v2/registry/{registry_name}/garbage-collection/{garbage_collection_uuid} (the `RegistryUpdateGarbageCollection` operationId) request,
+	// with any type of body and a specified content type.
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryUpdateGarbageCollectionWithBody(ctx context.Context, registryName RegistryName, garbageCollectionUuid GarbageCollectionUuid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RegistryUpdateGarbageCollection Update (cancel) a garbage collection of a registry.
-	//
+	// RegistryUpdateGarbageCollection performs a PUT /v2/registry/{registry_name}/garbage-collection/{garbage_collection_uuid} (the `RegistryUpdateGarbageCollection` operationId) request.
 	// Takes a body of the `application/json` content type.
-	//
-	// Corresponds with PUT /v2/registry/{registry_name}/garbage-collection/{garbage_collection_uuid} (the `RegistryUpdateGarbageCollection` operationId).
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryUpdateGarbageCollection(ctx context.Context, registryName RegistryName, garbageCollectionUuid GarbageCollectionUuid, body RegistryUpdateGarbageCollectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RegistryListGarbageCollections List the garbage collections of a registry.
-	//
-	// Corresponds with GET /v2/registry/{registry_name}/garbage-collections (the `RegistryListGarbageCollections` operationId).
+	// RegistryListGarbageCollections performs a GET /v2/registry/{registry_name}/garbage-collections (the `RegistryListGarbageCollections` operationId) request.
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryListGarbageCollections(ctx context.Context, registryName RegistryName, params *RegistryListGarbageCollectionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RegistryListRepositories List the repositories of a registry, paged by page number.
-	//
-	// Corresponds with GET /v2/registry/{registry_name}/repositories (the `RegistryListRepositories` operationId).
+	// RegistryListRepositories performs a GET /v2/registry/{registry_name}/repositories (the `RegistryListRepositories` operationId) request.
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryListRepositories(ctx context.Context, registryName RegistryName, params *RegistryListRepositoriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RegistryListRepositoryManifests List the manifests of a repository.
-	//
-	// Corresponds with GET /v2/registry/{registry_name}/repositories/{repository_name}/digests (the `RegistryListRepositoryManifests` operationId).
+	// RegistryListRepositoryManifests performs a GET /v2/registry/{registry_name}/repositories/{repository_name}/digests (the `RegistryListRepositoryManifests` operationId) request.
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryListRepositoryManifests(ctx context.Context, registryName RegistryName, repositoryName RegistryRepositoryName, params *RegistryListRepositoryManifestsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RegistryDeleteRepositoryManifest Delete one manifest of a repository by digest.
-	//
-	// Corresponds with DELETE /v2/registry/{registry_name}/repositories/{repository_name}/digests/{manifest_digest} (the `RegistryDeleteRepositoryManifest` operationId).
+	// RegistryDeleteRepositoryManifest performs a DELETE /v2/registry/{registry_name}/repositories/{repository_name}/digests/{manifest_digest} (the `RegistryDeleteRepositoryManifest` operationId) request.
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryDeleteRepositoryManifest(ctx context.Context, registryName RegistryName, repositoryName RegistryRepositoryName, manifestDigest RegistryManifestDigest, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RegistryListRepositoryTags List the tags of a repository.
-	//
-	// Corresponds with GET /v2/registry/{registry_name}/repositories/{repository_name}/tags (the `RegistryListRepositoryTags` operationId).
+	// RegistryListRepositoryTags performs a GET /v2/registry/{registry_name}/repositories/{repository_name}/tags (the `RegistryListRepositoryTags` operationId) request.
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryListRepositoryTags(ctx context.Context, registryName RegistryName, repositoryName RegistryRepositoryName, params *RegistryListRepositoryTagsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RegistryDeleteRepositoryTag Delete one tag of a repository.
-	//
-	// Corresponds with DELETE /v2/registry/{registry_name}/repositories/{repository_name}/tags/{repository_tag} (the `RegistryDeleteRepositoryTag` operationId).
+	// RegistryDeleteRepositoryTag performs a DELETE /v2/registry/{registry_name}/repositories/{repository_name}/tags/{repository_tag} (the `RegistryDeleteRepositoryTag` operationId) request.
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryDeleteRepositoryTag(ctx context.Context, registryName RegistryName, repositoryName RegistryRepositoryName, repositoryTag RegistryRepositoryTag, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RegistryListRepositoriesV2 List the repositories of a registry, paged by page token.
-	//
-	// Corresponds with GET /v2/registry/{registry_name}/repositoriesV2 (the `RegistryListRepositoriesV2` operationId).
+	// RegistryListRepositoriesV2 performs a GET /v2/registry/{registry_name}/repositoriesV2 (the `RegistryListRepositoriesV2` operationId) request.
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryListRepositoriesV2(ctx context.Context, registryName RegistryName, params *RegistryListRepositoriesV2Params, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1650,9 +1594,7 @@ func (c *Client) RegistriesListRepositoriesV2(ctx context.Context, registryName 
 	return c.Client.Do(req)
 }
 
-// RegistryDelete Delete the account's single registry.
-//
-// Corresponds with DELETE /v2/registry (the `RegistryDelete` operationId).
+// RegistryDelete performs a DELETE /v2/registry (the `RegistryDelete` operationId) request.
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *Client) RegistryDelete(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRegistryDeleteRequest(c.Server)
@@ -1666,9 +1608,7 @@ func (c *Client) RegistryDelete(ctx context.Context, reqEditors ...RequestEditor
 	return c.Client.Do(req)
 }
 
-// RegistryGet Get the account's single registry.
-//
-// Corresponds with GET /v2/registry (the `RegistryGet` operationId).
+// RegistryGet performs a GET /v2/registry (the `RegistryGet` operationId) request.
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *Client) RegistryGet(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRegistryGetRequest(c.Server)
@@ -1682,11 +1622,8 @@ func (c *Client) RegistryGet(ctx context.Context, reqEditors ...RequestEditorFn)
 	return c.Client.Do(req)
 }
 
-// RegistryCreateWithBody Create the account's single registry.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with POST /v2/registry (the `RegistryCreate` operationId).
+// RegistryCreateWithBody performs a POST /v2/registry (the `RegistryCreate` operationId) request,
+// with any type of body and a specified content type.
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *Client) RegistryCreateWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRegistryCreateRequestWithBody(c.Server, contentType, body)
@@ -1700,11 +1637,8 @@ func (c *Client) RegistryCreateWithBody(ctx context.Context, contentType string,
 	return c.Client.Do(req)
 }
 
-// RegistryCreate Create the account's single registry.
-//
+// RegistryCreate performs a POST /v2/registry (the `RegistryCreate` operationId) request.
 // Takes a body of the `application/json` content type.
-//
-// Corresponds with POST /v2/registry (the `RegistryCreate` operationId).
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *Client) RegistryCreate(ctx context.Context, body RegistryCreateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRegistryCreateRequest(c.Server, body)
@@ -1718,9 +1652,7 @@ func (c *Client) RegistryCreate(ctx context.Context, body RegistryCreateJSONRequ
 	return c.Client.Do(req)
 }
 
-// RegistryGetDockerCredentials Get a Docker config.json with credentials for the account's registry.
-//
-// Corresponds with GET /v2/registry/docker-credentials (the `RegistryGetDockerCredentials` operationId).
+// RegistryGetDockerCredentials performs a GET /v2/registry/docker-credentials (the `RegistryGetDockerCredentials` operationId) request.
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *Client) RegistryGetDockerCredentials(ctx context.Context, params *RegistryGetDockerCredentialsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRegistryGetDockerCredentialsRequest(c.Server, params)
@@ -1734,9 +1666,7 @@ func (c *Client) RegistryGetDockerCredentials(ctx context.Context, params *Regis
 	return c.Client.Do(req)
 }
 
-// RegistryGetOptions List the regions and subscription tiers available for registries.
-//
-// Corresponds with GET /v2/registry/options (the `RegistryGetOptions` operationId).
+// RegistryGetOptions performs a GET /v2/registry/options (the `RegistryGetOptions` operationId) request.
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *Client) RegistryGetOptions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRegistryGetOptionsRequest(c.Server)
@@ -1750,9 +1680,7 @@ func (c *Client) RegistryGetOptions(ctx context.Context, reqEditors ...RequestEd
 	return c.Client.Do(req)
 }
 
-// RegistryGetSubscription Get the registry subscription of the account.
-//
-// Corresponds with GET /v2/registry/subscription (the `RegistryGetSubscription` operationId).
+// RegistryGetSubscription performs a GET /v2/registry/subscription (the `RegistryGetSubscription` operationId) request.
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *Client) RegistryGetSubscription(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRegistryGetSubscriptionRequest(c.Server)
@@ -1766,11 +1694,8 @@ func (c *Client) RegistryGetSubscription(ctx context.Context, reqEditors ...Requ
 	return c.Client.Do(req)
 }
 
-// RegistryUpdateSubscriptionWithBody Change the subscription tier of the account.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with POST /v2/registry/subscription (the `RegistryUpdateSubscription` operationId).
+// RegistryUpdateSubscriptionWithBody performs a POST /v2/registry/subscription (the `RegistryUpdateSubscription` operationId) request,
+// with any type of body and a specified content type.
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *Client) RegistryUpdateSubscriptionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRegistryUpdateSubscriptionRequestWithBody(c.Server, contentType, body)
@@ -1784,11 +1709,8 @@ func (c *Client) RegistryUpdateSubscriptionWithBody(ctx context.Context, content
 	return c.Client.Do(req)
 }
 
-// RegistryUpdateSubscription Change the subscription tier of the account.
-//
+// RegistryUpdateSubscription performs a POST /v2/registry/subscription (the `RegistryUpdateSubscription` operationId) request.
 // Takes a body of the `application/json` content type.
-//
-// Corresponds with POST /v2/registry/subscription (the `RegistryUpdateSubscription` operationId).
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *Client) RegistryUpdateSubscription(ctx context.Context, body RegistryUpdateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRegistryUpdateSubscriptionRequest(c.Server, body)
@@ -1802,11 +1724,8 @@ func (c *Client) RegistryUpdateSubscription(ctx context.Context, body RegistryUp
 	return c.Client.Do(req)
 }
 
-// RegistryValidateNameWithBody Check whether a registry name is valid and available.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with POST /v2/registry/validate-name (the `RegistryValidateName` operationId).
+// RegistryValidateNameWithBody performs a POST /v2/registry/validate-name (the `RegistryValidateName` operationId) request,
+// with any type of body and a specified content type.
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *Client) RegistryValidateNameWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRegistryValidateNameRequestWithBody(c.Server, contentType, body)
@@ -1820,11 +1739,8 @@ func (c *Client) RegistryValidateNameWithBody(ctx context.Context, contentType s
 	return c.Client.Do(req)
 }
 
-// RegistryValidateName Check whether a registry name is valid and available.
-//
+// RegistryValidateName performs a POST /v2/registry/validate-name (the `RegistryValidateName` operationId) request.
 // Takes a body of the `application/json` content type.
-//
-// Corresponds with POST /v2/registry/validate-name (the `RegistryValidateName` operationId).
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *Client) RegistryValidateName(ctx context.Context, body RegistryValidateNameJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRegistryValidateNameRequest(c.Server, body)
@@ -1838,9 +1754,7 @@ func (c *Client) RegistryValidateName(ctx context.Context, body RegistryValidate
 	return c.Client.Do(req)
 }
 
-// RegistryGetGarbageCollection Get the garbage collection running on a registry.
-//
-// Corresponds with GET /v2/registry/{registry_name}/garbage-collection (the `RegistryGetGarbageCollection` operationId).
+// RegistryGetGarbageCollection performs a GET /v2/registry/{registry_name}/garbage-collection (the `RegistryGetGarbageCollection` operationId) request.
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *Client) RegistryGetGarbageCollection(ctx context.Context, registryName RegistryName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRegistryGetGarbageCollectionRequest(c.Server, registryName)
@@ -1854,11 +1768,8 @@ func (c *Client) RegistryGetGarbageCollection(ctx context.Context, registryName 
 	return c.Client.Do(req)
 }
 
-// RegistryRunGarbageCollectionWithBody Start a garbage collection on a registry.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with POST /v2/registry/{registry_name}/garbage-collection (the `RegistryRunGarbageCollection` operationId).
+// RegistryRunGarbageCollectionWithBody performs a POST /v2/registry/{registry_name}/garbage-collection (the `RegistryRunGarbageCollection` operationId) request,
+// with any type of body and a specified content type.
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *Client) RegistryRunGarbageCollectionWithBody(ctx context.Context, registryName RegistryName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRegistryRunGarbageCollectionRequestWithBody(c.Server, registryName, contentType, body)
@@ -1872,11 +1783,8 @@ func (c *Client) RegistryRunGarbageCollectionWithBody(ctx context.Context, regis
 	return c.Client.Do(req)
 }
 
-// RegistryRunGarbageCollection Start a garbage collection on a registry.
-//
+// RegistryRunGarbageCollection performs a POST /v2/registry/{registry_name}/garbage-collection (the `RegistryRunGarbageCollection` operationId) request.
 // Takes a body of the `application/json` content type.
-//
-// Corresponds with POST /v2/registry/{registry_name}/garbage-collection (the `RegistryRunGarbageCollection` operationId).
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *Client) RegistryRunGarbageCollection(ctx context.Context, registryName RegistryName, body RegistryRunGarbageCollectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRegistryRunGarbageCollectionRequest(c.Server, registryName, body)
@@ -1890,11 +1798,8 @@ func (c *Client) RegistryRunGarbageCollection(ctx context.Context, registryName 
 	return c.Client.Do(req)
 }
 
-// RegistryUpdateGarbageCollectionWithBody Update (cancel) a garbage collection of a registry.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with PUT /v2/registry/{registry_name}/garbage-collection/{garbage_collection_uuid} (the `RegistryUpdateGarbageCollection` operationId).
+// RegistryUpdateGarbageCollectionWithBody performs a PUT /v2/registry/{registry_name}/garbage-collection/{garbage_collection_uuid} (the `RegistryUpdateGarbageCollection` operationId) request,
+// with any type of body and a specified content type.
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *Client) RegistryUpdateGarbageCollectionWithBody(ctx context.Context, registryName RegistryName, garbageCollectionUuid GarbageCollectionUuid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRegistryUpdateGarbageCollectionRequestWithBody(c.Server, registryName, garbageCollectionUuid, contentType, body)
@@ -1908,11 +1813,8 @@ func (c *Client) RegistryUpdateGarbageCollectionWithBody(ctx context.Context, re
 	return c.Client.Do(req)
 }
 
-// RegistryUpdateGarbageCollection Update (cancel) a garbage collection of a registry.
-//
+// RegistryUpdateGarbageCollection performs a PUT /v2/registry/{registry_name}/garbage-collection/{garbage_collection_uuid} (the `RegistryUpdateGarbageCollection` operationId) request.
 // Takes a body of the `application/json` content type.
-//
-// Corresponds with PUT /v2/registry/{registry_name}/garbage-collection/{garbage_collection_uuid} (the `RegistryUpdateGarbageCollection` operationId).
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *Client) RegistryUpdateGarbageCollection(ctx context.Context, registryName RegistryName, garbageCollectionUuid GarbageCollectionUuid, body RegistryUpdateGarbageCollectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRegistryUpdateGarbageCollectionRequest(c.Server, registryName, garbageCollectionUuid, body)
@@ -1926,9 +1828,7 @@ func (c *Client) RegistryUpdateGarbageCollection(ctx context.Context, registryNa
 	return c.Client.Do(req)
 }
 
-// RegistryListGarbageCollections List the garbage collections of a registry.
-//
-// Corresponds with GET /v2/registry/{registry_name}/garbage-collections (the `RegistryListGarbageCollections` operationId).
+// RegistryListGarbageCollections performs a GET /v2/registry/{registry_name}/garbage-collections (the `RegistryListGarbageCollections` operationId) request.
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *Client) RegistryListGarbageCollections(ctx context.Context, registryName RegistryName, params *RegistryListGarbageCollectionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRegistryListGarbageCollectionsRequest(c.Server, registryName, params)
@@ -1942,9 +1842,7 @@ func (c *Client) RegistryListGarbageCollections(ctx context.Context, registryNam
 	return c.Client.Do(req)
 }
 
-// RegistryListRepositories List the repositories of a registry, paged by page number.
-//
-// Corresponds with GET /v2/registry/{registry_name}/repositories (the `RegistryListRepositories` operationId).
+// RegistryListRepositories performs a GET /v2/registry/{registry_name}/repositories (the `RegistryListRepositories` operationId) request.
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *Client) RegistryListRepositories(ctx context.Context, registryName RegistryName, params *RegistryListRepositoriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRegistryListRepositoriesRequest(c.Server, registryName, params)
@@ -1958,9 +1856,7 @@ func (c *Client) RegistryListRepositories(ctx context.Context, registryName Regi
 	return c.Client.Do(req)
 }
 
-// RegistryListRepositoryManifests List the manifests of a repository.
-//
-// Corresponds with GET /v2/registry/{registry_name}/repositories/{repository_name}/digests (the `RegistryListRepositoryManifests` operationId).
+// RegistryListRepositoryManifests performs a GET /v2/registry/{registry_name}/repositories/{repository_name}/digests (the `RegistryListRepositoryManifests` operationId) request.
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *Client) RegistryListRepositoryManifests(ctx context.Context, registryName RegistryName, repositoryName RegistryRepositoryName, params *RegistryListRepositoryManifestsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRegistryListRepositoryManifestsRequest(c.Server, registryName, repositoryName, params)
@@ -1974,9 +1870,7 @@ func (c *Client) RegistryListRepositoryManifests(ctx context.Context, registryNa
 	return c.Client.Do(req)
 }
 
-// RegistryDeleteRepositoryManifest Delete one manifest of a repository by digest.
-//
-// Corresponds with DELETE /v2/registry/{registry_name}/repositories/{repository_name}/digests/{manifest_digest} (the `RegistryDeleteRepositoryManifest` operationId).
+// RegistryDeleteRepositoryManifest performs a DELETE /v2/registry/{registry_name}/repositories/{repository_name}/digests/{manifest_digest} (the `RegistryDeleteRepositoryManifest` operationId) request.
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *Client) RegistryDeleteRepositoryManifest(ctx context.Context, registryName RegistryName, repositoryName RegistryRepositoryName, manifestDigest RegistryManifestDigest, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRegistryDeleteRepositoryManifestRequest(c.Server, registryName, repositoryName, manifestDigest)
@@ -1990,9 +1884,7 @@ func (c *Client) RegistryDeleteRepositoryManifest(ctx context.Context, registryN
 	return c.Client.Do(req)
 }
 
-// RegistryListRepositoryTags List the tags of a repository.
-//
-// Corresponds with GET /v2/registry/{registry_name}/repositories/{repository_name}/tags (the `RegistryListRepositoryTags` operationId).
+// RegistryListRepositoryTags performs a GET /v2/registry/{registry_name}/repositories/{repository_name}/tags (the `RegistryListRepositoryTags` operationId) request.
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *Client) RegistryListRepositoryTags(ctx context.Context, registryName RegistryName, repositoryName RegistryRepositoryName, params *RegistryListRepositoryTagsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRegistryListRepositoryTagsRequest(c.Server, registryName, repositoryName, params)
@@ -2006,9 +1898,7 @@ func (c *Client) RegistryListRepositoryTags(ctx context.Context, registryName Re
 	return c.Client.Do(req)
 }
 
-// RegistryDeleteRepositoryTag Delete one tag of a repository.
-//
-// Corresponds with DELETE /v2/registry/{registry_name}/repositories/{repository_name}/tags/{repository_tag} (the `RegistryDeleteRepositoryTag` operationId).
+// RegistryDeleteRepositoryTag performs a DELETE /v2/registry/{registry_name}/repositories/{repository_name}/tags/{repository_tag} (the `RegistryDeleteRepositoryTag` operationId) request.
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *Client) RegistryDeleteRepositoryTag(ctx context.Context, registryName RegistryName, repositoryName RegistryRepositoryName, repositoryTag RegistryRepositoryTag, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRegistryDeleteRepositoryTagRequest(c.Server, registryName, repositoryName, repositoryTag)
@@ -2022,9 +1912,7 @@ func (c *Client) RegistryDeleteRepositoryTag(ctx context.Context, registryName R
 	return c.Client.Do(req)
 }
 
-// RegistryListRepositoriesV2 List the repositories of a registry, paged by page token.
-//
-// Corresponds with GET /v2/registry/{registry_name}/repositoriesV2 (the `RegistryListRepositoriesV2` operationId).
+// RegistryListRepositoriesV2 performs a GET /v2/registry/{registry_name}/repositoriesV2 (the `RegistryListRepositoriesV2` operationId) request.
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *Client) RegistryListRepositoriesV2(ctx context.Context, registryName RegistryName, params *RegistryListRepositoriesV2Params, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRegistryListRepositoriesV2Request(c.Server, registryName, params)
@@ -4098,209 +3986,163 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v2/registries/{registry_name}/repositoriesV2 (the `RegistriesListRepositoriesV2` operationId).
 	RegistriesListRepositoriesV2WithResponse(ctx context.Context, registryName RegistryName, params *RegistriesListRepositoriesV2Params, reqEditors ...RequestEditorFn) (*RegistriesListRepositoriesV2Response, error)
 
-	// RegistryDeleteWithResponse Delete the account's single registry.
+	// RegistryDeleteWithResponse performs a DELETE /v2/registry (the `RegistryDelete` operationId) request.
 	//
 	// Returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with DELETE /v2/registry (the `RegistryDelete` operationId).
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryDeleteWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*RegistryDeleteResponse, error)
 
-	// RegistryGetWithResponse Get the account's single registry.
+	// RegistryGetWithResponse performs a GET /v2/registry (the `RegistryGet` operationId) request.
 	//
 	// Returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with GET /v2/registry (the `RegistryGet` operationId).
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryGetWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*RegistryGetResponse, error)
 
-	// RegistryCreateWithBodyWithResponse Create the account's single registry.
+	// RegistryCreateWithBodyWithResponse performs a POST /v2/registry (the `RegistryCreate` operationId) request,
+	// with any type of body and a specified content type.
 	//
-	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with POST /v2/registry (the `RegistryCreate` operationId).
+	// Returns a wrapper object for the known response body format(s).
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryCreateWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RegistryCreateResponse, error)
 
-	// RegistryCreateWithResponse Create the account's single registry.
-	//
+	// RegistryCreateWithResponse performs a POST /v2/registry (the `RegistryCreate` operationId) request.
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with POST /v2/registry (the `RegistryCreate` operationId).
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryCreateWithResponse(ctx context.Context, body RegistryCreateJSONRequestBody, reqEditors ...RequestEditorFn) (*RegistryCreateResponse, error)
 
-	// RegistryGetDockerCredentialsWithResponse Get a Docker config.json with credentials for the account's registry.
+	// RegistryGetDockerCredentialsWithResponse performs a GET /v2/registry/docker-credentials (the `RegistryGetDockerCredentials` operationId) request.
 	//
 	// Returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with GET /v2/registry/docker-credentials (the `RegistryGetDockerCredentials` operationId).
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryGetDockerCredentialsWithResponse(ctx context.Context, params *RegistryGetDockerCredentialsParams, reqEditors ...RequestEditorFn) (*RegistryGetDockerCredentialsResponse, error)
 
-	// RegistryGetOptionsWithResponse List the regions and subscription tiers available for registries.
+	// RegistryGetOptionsWithResponse performs a GET /v2/registry/options (the `RegistryGetOptions` operationId) request.
 	//
 	// Returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with GET /v2/registry/options (the `RegistryGetOptions` operationId).
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryGetOptionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*RegistryGetOptionsResponse, error)
 
-	// RegistryGetSubscriptionWithResponse Get the registry subscription of the account.
+	// RegistryGetSubscriptionWithResponse performs a GET /v2/registry/subscription (the `RegistryGetSubscription` operationId) request.
 	//
 	// Returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with GET /v2/registry/subscription (the `RegistryGetSubscription` operationId).
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryGetSubscriptionWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*RegistryGetSubscriptionResponse, error)
 
-	// RegistryUpdateSubscriptionWithBodyWithResponse Change the subscription tier of the account.
+	// RegistryUpdateSubscriptionWithBodyWithResponse performs a POST /v2/registry/subscription (the `RegistryUpdateSubscription` operationId) request,
+	// with any type of body and a specified content type.
 	//
-	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with POST /v2/registry/subscription (the `RegistryUpdateSubscription` operationId).
+	// Returns a wrapper object for the known response body format(s).
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryUpdateSubscriptionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RegistryUpdateSubscriptionResponse, error)
 
-	// RegistryUpdateSubscriptionWithResponse Change the subscription tier of the account.
-	//
+	// RegistryUpdateSubscriptionWithResponse performs a POST /v2/registry/subscription (the `RegistryUpdateSubscription` operationId) request.
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with POST /v2/registry/subscription (the `RegistryUpdateSubscription` operationId).
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryUpdateSubscriptionWithResponse(ctx context.Context, body RegistryUpdateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*RegistryUpdateSubscriptionResponse, error)
 
-	// RegistryValidateNameWithBodyWithResponse Check whether a registry name is valid and available.
+	// RegistryValidateNameWithBodyWithResponse performs a POST /v2/registry/validate-name (the `RegistryValidateName` operationId) request,
+	// with any type of body and a specified content type.
 	//
-	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with POST /v2/registry/validate-name (the `RegistryValidateName` operationId).
+	// Returns a wrapper object for the known response body format(s).
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryValidateNameWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RegistryValidateNameResponse, error)
 
-	// RegistryValidateNameWithResponse Check whether a registry name is valid and available.
-	//
+	// RegistryValidateNameWithResponse performs a POST /v2/registry/validate-name (the `RegistryValidateName` operationId) request.
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with POST /v2/registry/validate-name (the `RegistryValidateName` operationId).
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryValidateNameWithResponse(ctx context.Context, body RegistryValidateNameJSONRequestBody, reqEditors ...RequestEditorFn) (*RegistryValidateNameResponse, error)
 
-	// RegistryGetGarbageCollectionWithResponse Get the garbage collection running on a registry.
+	// RegistryGetGarbageCollectionWithResponse performs a GET /v2/registry/{registry_name}/garbage-collection (the `RegistryGetGarbageCollection` operationId) request.
 	//
 	// Returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with GET /v2/registry/{registry_name}/garbage-collection (the `RegistryGetGarbageCollection` operationId).
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryGetGarbageCollectionWithResponse(ctx context.Context, registryName RegistryName, reqEditors ...RequestEditorFn) (*RegistryGetGarbageCollectionResponse, error)
 
-	// RegistryRunGarbageCollectionWithBodyWithResponse Start a garbage collection on a registry.
+	// RegistryRunGarbageCollectionWithBodyWithResponse performs a POST /v2/registry/{registry_name}/garbage-collection (the `RegistryRunGarbageCollection` operationId) request,
+	// with any type of body and a specified content type.
 	//
-	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with POST /v2/registry/{registry_name}/garbage-collection (the `RegistryRunGarbageCollection` operationId).
+	// Returns a wrapper object for the known response body format(s).
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryRunGarbageCollectionWithBodyWithResponse(ctx context.Context, registryName RegistryName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RegistryRunGarbageCollectionResponse, error)
 
-	// RegistryRunGarbageCollectionWithResponse Start a garbage collection on a registry.
-	//
+	// RegistryRunGarbageCollectionWithResponse performs a POST /v2/registry/{registry_name}/garbage-collection (the `RegistryRunGarbageCollection` operationId) request.
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with POST /v2/registry/{registry_name}/garbage-collection (the `RegistryRunGarbageCollection` operationId).
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryRunGarbageCollectionWithResponse(ctx context.Context, registryName RegistryName, body RegistryRunGarbageCollectionJSONRequestBody, reqEditors ...RequestEditorFn) (*RegistryRunGarbageCollectionResponse, error)
 
-	// RegistryUpdateGarbageCollectionWithBodyWithResponse Update (cancel) a garbage collection of a registry.
+	// RegistryUpdateGarbageCollectionWithBodyWithResponse performs a PUT /v2/registry/{registry_name}/garbage-collection/{garbage_collection_uuid} (the `RegistryUpdateGarbageCollection` operationId) request,
+	// with any type of body and a specified content type.
 	//
-	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with PUT /v2/registry/{registry_name}/garbage-collection/{garbage_collection_uuid} (the `RegistryUpdateGarbageCollection` operationId).
+	// Returns a wrapper object for the known response body format(s).
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryUpdateGarbageCollectionWithBodyWithResponse(ctx context.Context, registryName RegistryName, garbageCollectionUuid GarbageCollectionUuid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RegistryUpdateGarbageCollectionResponse, error)
 
-	// RegistryUpdateGarbageCollectionWithResponse Update (cancel) a garbage collection of a registry.
-	//
+	// RegistryUpdateGarbageCollectionWithResponse performs a PUT /v2/registry/{registry_name}/garbage-collection/{garbage_collection_uuid} (the `RegistryUpdateGarbageCollection` operationId) request.
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with PUT /v2/registry/{registry_name}/garbage-collection/{garbage_collection_uuid} (the `RegistryUpdateGarbageCollection` operationId).
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryUpdateGarbageCollectionWithResponse(ctx context.Context, registryName RegistryName, garbageCollectionUuid GarbageCollectionUuid, body RegistryUpdateGarbageCollectionJSONRequestBody, reqEditors ...RequestEditorFn) (*RegistryUpdateGarbageCollectionResponse, error)
 
-	// RegistryListGarbageCollectionsWithResponse List the garbage collections of a registry.
+	// RegistryListGarbageCollectionsWithResponse performs a GET /v2/registry/{registry_name}/garbage-collections (the `RegistryListGarbageCollections` operationId) request.
 	//
 	// Returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with GET /v2/registry/{registry_name}/garbage-collections (the `RegistryListGarbageCollections` operationId).
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryListGarbageCollectionsWithResponse(ctx context.Context, registryName RegistryName, params *RegistryListGarbageCollectionsParams, reqEditors ...RequestEditorFn) (*RegistryListGarbageCollectionsResponse, error)
 
-	// RegistryListRepositoriesWithResponse List the repositories of a registry, paged by page number.
+	// RegistryListRepositoriesWithResponse performs a GET /v2/registry/{registry_name}/repositories (the `RegistryListRepositories` operationId) request.
 	//
 	// Returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with GET /v2/registry/{registry_name}/repositories (the `RegistryListRepositories` operationId).
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryListRepositoriesWithResponse(ctx context.Context, registryName RegistryName, params *RegistryListRepositoriesParams, reqEditors ...RequestEditorFn) (*RegistryListRepositoriesResponse, error)
 
-	// RegistryListRepositoryManifestsWithResponse List the manifests of a repository.
+	// RegistryListRepositoryManifestsWithResponse performs a GET /v2/registry/{registry_name}/repositories/{repository_name}/digests (the `RegistryListRepositoryManifests` operationId) request.
 	//
 	// Returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with GET /v2/registry/{registry_name}/repositories/{repository_name}/digests (the `RegistryListRepositoryManifests` operationId).
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryListRepositoryManifestsWithResponse(ctx context.Context, registryName RegistryName, repositoryName RegistryRepositoryName, params *RegistryListRepositoryManifestsParams, reqEditors ...RequestEditorFn) (*RegistryListRepositoryManifestsResponse, error)
 
-	// RegistryDeleteRepositoryManifestWithResponse Delete one manifest of a repository by digest.
+	// RegistryDeleteRepositoryManifestWithResponse performs a DELETE /v2/registry/{registry_name}/repositories/{repository_name}/digests/{manifest_digest} (the `RegistryDeleteRepositoryManifest` operationId) request.
 	//
 	// Returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with DELETE /v2/registry/{registry_name}/repositories/{repository_name}/digests/{manifest_digest} (the `RegistryDeleteRepositoryManifest` operationId).
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryDeleteRepositoryManifestWithResponse(ctx context.Context, registryName RegistryName, repositoryName RegistryRepositoryName, manifestDigest RegistryManifestDigest, reqEditors ...RequestEditorFn) (*RegistryDeleteRepositoryManifestResponse, error)
 
-	// RegistryListRepositoryTagsWithResponse List the tags of a repository.
+	// RegistryListRepositoryTagsWithResponse performs a GET /v2/registry/{registry_name}/repositories/{repository_name}/tags (the `RegistryListRepositoryTags` operationId) request.
 	//
 	// Returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with GET /v2/registry/{registry_name}/repositories/{repository_name}/tags (the `RegistryListRepositoryTags` operationId).
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryListRepositoryTagsWithResponse(ctx context.Context, registryName RegistryName, repositoryName RegistryRepositoryName, params *RegistryListRepositoryTagsParams, reqEditors ...RequestEditorFn) (*RegistryListRepositoryTagsResponse, error)
 
-	// RegistryDeleteRepositoryTagWithResponse Delete one tag of a repository.
+	// RegistryDeleteRepositoryTagWithResponse performs a DELETE /v2/registry/{registry_name}/repositories/{repository_name}/tags/{repository_tag} (the `RegistryDeleteRepositoryTag` operationId) request.
 	//
 	// Returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with DELETE /v2/registry/{registry_name}/repositories/{repository_name}/tags/{repository_tag} (the `RegistryDeleteRepositoryTag` operationId).
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryDeleteRepositoryTagWithResponse(ctx context.Context, registryName RegistryName, repositoryName RegistryRepositoryName, repositoryTag RegistryRepositoryTag, reqEditors ...RequestEditorFn) (*RegistryDeleteRepositoryTagResponse, error)
 
-	// RegistryListRepositoriesV2WithResponse List the repositories of a registry, paged by page token.
+	// RegistryListRepositoriesV2WithResponse performs a GET /v2/registry/{registry_name}/repositoriesV2 (the `RegistryListRepositoriesV2` operationId) request.
 	//
 	// Returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with GET /v2/registry/{registry_name}/repositoriesV2 (the `RegistryListRepositoriesV2` operationId).
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryListRepositoriesV2WithResponse(ctx context.Context, registryName RegistryName, params *RegistryListRepositoriesV2Params, reqEditors ...RequestEditorFn) (*RegistryListRepositoriesV2Response, error)
@@ -9285,11 +9127,9 @@ func (c *ClientWithResponses) RegistriesListRepositoriesV2WithResponse(ctx conte
 	return ParseRegistriesListRepositoriesV2Response(rsp)
 }
 
-// RegistryDeleteWithResponse Delete the account's single registry.
+// RegistryDeleteWithResponse performs a DELETE /v2/registry (the `RegistryDelete` operationId) request.
 //
 // Returns a wrapper object for the known response body format(s).
-//
-// Corresponds with DELETE /v2/registry (the `RegistryDelete` operationId).
 //
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *ClientWithResponses) RegistryDeleteWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*RegistryDeleteResponse, error) {
@@ -9300,11 +9140,9 @@ func (c *ClientWithResponses) RegistryDeleteWithResponse(ctx context.Context, re
 	return ParseRegistryDeleteResponse(rsp)
 }
 
-// RegistryGetWithResponse Get the account's single registry.
+// RegistryGetWithResponse performs a GET /v2/registry (the `RegistryGet` operationId) request.
 //
 // Returns a wrapper object for the known response body format(s).
-//
-// Corresponds with GET /v2/registry (the `RegistryGet` operationId).
 //
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *ClientWithResponses) RegistryGetWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*RegistryGetResponse, error) {
@@ -9315,11 +9153,10 @@ func (c *ClientWithResponses) RegistryGetWithResponse(ctx context.Context, reqEd
 	return ParseRegistryGetResponse(rsp)
 }
 
-// RegistryCreateWithBodyWithResponse Create the account's single registry.
+// RegistryCreateWithBodyWithResponse performs a POST /v2/registry (the `RegistryCreate` operationId) request,
+// with any type of body and a specified content type.
 //
-// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
-//
-// Corresponds with POST /v2/registry (the `RegistryCreate` operationId).
+// Returns a wrapper object for the known response body format(s).
 //
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *ClientWithResponses) RegistryCreateWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RegistryCreateResponse, error) {
@@ -9330,11 +9167,8 @@ func (c *ClientWithResponses) RegistryCreateWithBodyWithResponse(ctx context.Con
 	return ParseRegistryCreateResponse(rsp)
 }
 
-// RegistryCreateWithResponse Create the account's single registry.
-//
+// RegistryCreateWithResponse performs a POST /v2/registry (the `RegistryCreate` operationId) request.
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
-//
-// Corresponds with POST /v2/registry (the `RegistryCreate` operationId).
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *ClientWithResponses) RegistryCreateWithResponse(ctx context.Context, body RegistryCreateJSONRequestBody, reqEditors ...RequestEditorFn) (*RegistryCreateResponse, error) {
 	rsp, err := c.RegistryCreate(ctx, body, reqEditors...)
@@ -9344,11 +9178,9 @@ func (c *ClientWithResponses) RegistryCreateWithResponse(ctx context.Context, bo
 	return ParseRegistryCreateResponse(rsp)
 }
 
-// RegistryGetDockerCredentialsWithResponse Get a Docker config.json with credentials for the account's registry.
+// RegistryGetDockerCredentialsWithResponse performs a GET /v2/registry/docker-credentials (the `RegistryGetDockerCredentials` operationId) request.
 //
 // Returns a wrapper object for the known response body format(s).
-//
-// Corresponds with GET /v2/registry/docker-credentials (the `RegistryGetDockerCredentials` operationId).
 //
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *ClientWithResponses) RegistryGetDockerCredentialsWithResponse(ctx context.Context, params *RegistryGetDockerCredentialsParams, reqEditors ...RequestEditorFn) (*RegistryGetDockerCredentialsResponse, error) {
@@ -9359,11 +9191,9 @@ func (c *ClientWithResponses) RegistryGetDockerCredentialsWithResponse(ctx conte
 	return ParseRegistryGetDockerCredentialsResponse(rsp)
 }
 
-// RegistryGetOptionsWithResponse List the regions and subscription tiers available for registries.
+// RegistryGetOptionsWithResponse performs a GET /v2/registry/options (the `RegistryGetOptions` operationId) request.
 //
 // Returns a wrapper object for the known response body format(s).
-//
-// Corresponds with GET /v2/registry/options (the `RegistryGetOptions` operationId).
 //
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *ClientWithResponses) RegistryGetOptionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*RegistryGetOptionsResponse, error) {
@@ -9374,11 +9204,9 @@ func (c *ClientWithResponses) RegistryGetOptionsWithResponse(ctx context.Context
 	return ParseRegistryGetOptionsResponse(rsp)
 }
 
-// RegistryGetSubscriptionWithResponse Get the registry subscription of the account.
+// RegistryGetSubscriptionWithResponse performs a GET /v2/registry/subscription (the `RegistryGetSubscription` operationId) request.
 //
 // Returns a wrapper object for the known response body format(s).
-//
-// Corresponds with GET /v2/registry/subscription (the `RegistryGetSubscription` operationId).
 //
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *ClientWithResponses) RegistryGetSubscriptionWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*RegistryGetSubscriptionResponse, error) {
@@ -9389,11 +9217,10 @@ func (c *ClientWithResponses) RegistryGetSubscriptionWithResponse(ctx context.Co
 	return ParseRegistryGetSubscriptionResponse(rsp)
 }
 
-// RegistryUpdateSubscriptionWithBodyWithResponse Change the subscription tier of the account.
+// RegistryUpdateSubscriptionWithBodyWithResponse performs a POST /v2/registry/subscription (the `RegistryUpdateSubscription` operationId) request,
+// with any type of body and a specified content type.
 //
-// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
-//
-// Corresponds with POST /v2/registry/subscription (the `RegistryUpdateSubscription` operationId).
+// Returns a wrapper object for the known response body format(s).
 //
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *ClientWithResponses) RegistryUpdateSubscriptionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RegistryUpdateSubscriptionResponse, error) {
@@ -9404,11 +9231,8 @@ func (c *ClientWithResponses) RegistryUpdateSubscriptionWithBodyWithResponse(ctx
 	return ParseRegistryUpdateSubscriptionResponse(rsp)
 }
 
-// RegistryUpdateSubscriptionWithResponse Change the subscription tier of the account.
-//
+// RegistryUpdateSubscriptionWithResponse performs a POST /v2/registry/subscription (the `RegistryUpdateSubscription` operationId) request.
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
-//
-// Corresponds with POST /v2/registry/subscription (the `RegistryUpdateSubscription` operationId).
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *ClientWithResponses) RegistryUpdateSubscriptionWithResponse(ctx context.Context, body RegistryUpdateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*RegistryUpdateSubscriptionResponse, error) {
 	rsp, err := c.RegistryUpdateSubscription(ctx, body, reqEditors...)
@@ -9418,11 +9242,10 @@ func (c *ClientWithResponses) RegistryUpdateSubscriptionWithResponse(ctx context
 	return ParseRegistryUpdateSubscriptionResponse(rsp)
 }
 
-// RegistryValidateNameWithBodyWithResponse Check whether a registry name is valid and available.
+// RegistryValidateNameWithBodyWithResponse performs a POST /v2/registry/validate-name (the `RegistryValidateName` operationId) request,
+// with any type of body and a specified content type.
 //
-// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
-//
-// Corresponds with POST /v2/registry/validate-name (the `RegistryValidateName` operationId).
+// Returns a wrapper object for the known response body format(s).
 //
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *ClientWithResponses) RegistryValidateNameWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RegistryValidateNameResponse, error) {
@@ -9433,11 +9256,8 @@ func (c *ClientWithResponses) RegistryValidateNameWithBodyWithResponse(ctx conte
 	return ParseRegistryValidateNameResponse(rsp)
 }
 
-// RegistryValidateNameWithResponse Check whether a registry name is valid and available.
-//
+// RegistryValidateNameWithResponse performs a POST /v2/registry/validate-name (the `RegistryValidateName` operationId) request.
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
-//
-// Corresponds with POST /v2/registry/validate-name (the `RegistryValidateName` operationId).
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *ClientWithResponses) RegistryValidateNameWithResponse(ctx context.Context, body RegistryValidateNameJSONRequestBody, reqEditors ...RequestEditorFn) (*RegistryValidateNameResponse, error) {
 	rsp, err := c.RegistryValidateName(ctx, body, reqEditors...)
@@ -9447,11 +9267,9 @@ func (c *ClientWithResponses) RegistryValidateNameWithResponse(ctx context.Conte
 	return ParseRegistryValidateNameResponse(rsp)
 }
 
-// RegistryGetGarbageCollectionWithResponse Get the garbage collection running on a registry.
+// RegistryGetGarbageCollectionWithResponse performs a GET /v2/registry/{registry_name}/garbage-collection (the `RegistryGetGarbageCollection` operationId) request.
 //
 // Returns a wrapper object for the known response body format(s).
-//
-// Corresponds with GET /v2/registry/{registry_name}/garbage-collection (the `RegistryGetGarbageCollection` operationId).
 //
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *ClientWithResponses) RegistryGetGarbageCollectionWithResponse(ctx context.Context, registryName RegistryName, reqEditors ...RequestEditorFn) (*RegistryGetGarbageCollectionResponse, error) {
@@ -9462,11 +9280,10 @@ func (c *ClientWithResponses) RegistryGetGarbageCollectionWithResponse(ctx conte
 	return ParseRegistryGetGarbageCollectionResponse(rsp)
 }
 
-// RegistryRunGarbageCollectionWithBodyWithResponse Start a garbage collection on a registry.
+// RegistryRunGarbageCollectionWithBodyWithResponse performs a POST /v2/registry/{registry_name}/garbage-collection (the `RegistryRunGarbageCollection` operationId) request,
+// with any type of body and a specified content type.
 //
-// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
-//
-// Corresponds with POST /v2/registry/{registry_name}/garbage-collection (the `RegistryRunGarbageCollection` operationId).
+// Returns a wrapper object for the known response body format(s).
 //
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *ClientWithResponses) RegistryRunGarbageCollectionWithBodyWithResponse(ctx context.Context, registryName RegistryName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RegistryRunGarbageCollectionResponse, error) {
@@ -9477,11 +9294,8 @@ func (c *ClientWithResponses) RegistryRunGarbageCollectionWithBodyWithResponse(c
 	return ParseRegistryRunGarbageCollectionResponse(rsp)
 }
 
-// RegistryRunGarbageCollectionWithResponse Start a garbage collection on a registry.
-//
+// RegistryRunGarbageCollectionWithResponse performs a POST /v2/registry/{registry_name}/garbage-collection (the `RegistryRunGarbageCollection` operationId) request.
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
-//
-// Corresponds with POST /v2/registry/{registry_name}/garbage-collection (the `RegistryRunGarbageCollection` operationId).
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *ClientWithResponses) RegistryRunGarbageCollectionWithResponse(ctx context.Context, registryName RegistryName, body RegistryRunGarbageCollectionJSONRequestBody, reqEditors ...RequestEditorFn) (*RegistryRunGarbageCollectionResponse, error) {
 	rsp, err := c.RegistryRunGarbageCollection(ctx, registryName, body, reqEditors...)
@@ -9491,11 +9305,10 @@ func (c *ClientWithResponses) RegistryRunGarbageCollectionWithResponse(ctx conte
 	return ParseRegistryRunGarbageCollectionResponse(rsp)
 }
 
-// RegistryUpdateGarbageCollectionWithBodyWithResponse Update (cancel) a garbage collection of a registry.
+// RegistryUpdateGarbageCollectionWithBodyWithResponse performs a PUT /v2/registry/{registry_name}/garbage-collection/{garbage_collection_uuid} (the `RegistryUpdateGarbageCollection` operationId) request,
+// with any type of body and a specified content type.
 //
-// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
-//
-// Corresponds with PUT /v2/registry/{registry_name}/garbage-collection/{garbage_collection_uuid} (the `RegistryUpdateGarbageCollection` operationId).
+// Returns a wrapper object for the known response body format(s).
 //
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *ClientWithResponses) RegistryUpdateGarbageCollectionWithBodyWithResponse(ctx context.Context, registryName RegistryName, garbageCollectionUuid GarbageCollectionUuid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RegistryUpdateGarbageCollectionResponse, error) {
@@ -9506,11 +9319,8 @@ func (c *ClientWithResponses) RegistryUpdateGarbageCollectionWithBodyWithRespons
 	return ParseRegistryUpdateGarbageCollectionResponse(rsp)
 }
 
-// RegistryUpdateGarbageCollectionWithResponse Update (cancel) a garbage collection of a registry.
-//
+// RegistryUpdateGarbageCollectionWithResponse performs a PUT /v2/registry/{registry_name}/garbage-collection/{garbage_collection_uuid} (the `RegistryUpdateGarbageCollection` operationId) request.
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
-//
-// Corresponds with PUT /v2/registry/{registry_name}/garbage-collection/{garbage_collection_uuid} (the `RegistryUpdateGarbageCollection` operationId).
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *ClientWithResponses) RegistryUpdateGarbageCollectionWithResponse(ctx context.Context, registryName RegistryName, garbageCollectionUuid GarbageCollectionUuid, body RegistryUpdateGarbageCollectionJSONRequestBody, reqEditors ...RequestEditorFn) (*RegistryUpdateGarbageCollectionResponse, error) {
 	rsp, err := c.RegistryUpdateGarbageCollection(ctx, registryName, garbageCollectionUuid, body, reqEditors...)
@@ -9520,11 +9330,9 @@ func (c *ClientWithResponses) RegistryUpdateGarbageCollectionWithResponse(ctx co
 	return ParseRegistryUpdateGarbageCollectionResponse(rsp)
 }
 
-// RegistryListGarbageCollectionsWithResponse List the garbage collections of a registry.
+// RegistryListGarbageCollectionsWithResponse performs a GET /v2/registry/{registry_name}/garbage-collections (the `RegistryListGarbageCollections` operationId) request.
 //
 // Returns a wrapper object for the known response body format(s).
-//
-// Corresponds with GET /v2/registry/{registry_name}/garbage-collections (the `RegistryListGarbageCollections` operationId).
 //
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *ClientWithResponses) RegistryListGarbageCollectionsWithResponse(ctx context.Context, registryName RegistryName, params *RegistryListGarbageCollectionsParams, reqEditors ...RequestEditorFn) (*RegistryListGarbageCollectionsResponse, error) {
@@ -9535,11 +9343,9 @@ func (c *ClientWithResponses) RegistryListGarbageCollectionsWithResponse(ctx con
 	return ParseRegistryListGarbageCollectionsResponse(rsp)
 }
 
-// RegistryListRepositoriesWithResponse List the repositories of a registry, paged by page number.
+// RegistryListRepositoriesWithResponse performs a GET /v2/registry/{registry_name}/repositories (the `RegistryListRepositories` operationId) request.
 //
 // Returns a wrapper object for the known response body format(s).
-//
-// Corresponds with GET /v2/registry/{registry_name}/repositories (the `RegistryListRepositories` operationId).
 //
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *ClientWithResponses) RegistryListRepositoriesWithResponse(ctx context.Context, registryName RegistryName, params *RegistryListRepositoriesParams, reqEditors ...RequestEditorFn) (*RegistryListRepositoriesResponse, error) {
@@ -9550,11 +9356,9 @@ func (c *ClientWithResponses) RegistryListRepositoriesWithResponse(ctx context.C
 	return ParseRegistryListRepositoriesResponse(rsp)
 }
 
-// RegistryListRepositoryManifestsWithResponse List the manifests of a repository.
+// RegistryListRepositoryManifestsWithResponse performs a GET /v2/registry/{registry_name}/repositories/{repository_name}/digests (the `RegistryListRepositoryManifests` operationId) request.
 //
 // Returns a wrapper object for the known response body format(s).
-//
-// Corresponds with GET /v2/registry/{registry_name}/repositories/{repository_name}/digests (the `RegistryListRepositoryManifests` operationId).
 //
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *ClientWithResponses) RegistryListRepositoryManifestsWithResponse(ctx context.Context, registryName RegistryName, repositoryName RegistryRepositoryName, params *RegistryListRepositoryManifestsParams, reqEditors ...RequestEditorFn) (*RegistryListRepositoryManifestsResponse, error) {
@@ -9565,11 +9369,9 @@ func (c *ClientWithResponses) RegistryListRepositoryManifestsWithResponse(ctx co
 	return ParseRegistryListRepositoryManifestsResponse(rsp)
 }
 
-// RegistryDeleteRepositoryManifestWithResponse Delete one manifest of a repository by digest.
+// RegistryDeleteRepositoryManifestWithResponse performs a DELETE /v2/registry/{registry_name}/repositories/{repository_name}/digests/{manifest_digest} (the `RegistryDeleteRepositoryManifest` operationId) request.
 //
 // Returns a wrapper object for the known response body format(s).
-//
-// Corresponds with DELETE /v2/registry/{registry_name}/repositories/{repository_name}/digests/{manifest_digest} (the `RegistryDeleteRepositoryManifest` operationId).
 //
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *ClientWithResponses) RegistryDeleteRepositoryManifestWithResponse(ctx context.Context, registryName RegistryName, repositoryName RegistryRepositoryName, manifestDigest RegistryManifestDigest, reqEditors ...RequestEditorFn) (*RegistryDeleteRepositoryManifestResponse, error) {
@@ -9580,11 +9382,9 @@ func (c *ClientWithResponses) RegistryDeleteRepositoryManifestWithResponse(ctx c
 	return ParseRegistryDeleteRepositoryManifestResponse(rsp)
 }
 
-// RegistryListRepositoryTagsWithResponse List the tags of a repository.
+// RegistryListRepositoryTagsWithResponse performs a GET /v2/registry/{registry_name}/repositories/{repository_name}/tags (the `RegistryListRepositoryTags` operationId) request.
 //
 // Returns a wrapper object for the known response body format(s).
-//
-// Corresponds with GET /v2/registry/{registry_name}/repositories/{repository_name}/tags (the `RegistryListRepositoryTags` operationId).
 //
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *ClientWithResponses) RegistryListRepositoryTagsWithResponse(ctx context.Context, registryName RegistryName, repositoryName RegistryRepositoryName, params *RegistryListRepositoryTagsParams, reqEditors ...RequestEditorFn) (*RegistryListRepositoryTagsResponse, error) {
@@ -9595,11 +9395,9 @@ func (c *ClientWithResponses) RegistryListRepositoryTagsWithResponse(ctx context
 	return ParseRegistryListRepositoryTagsResponse(rsp)
 }
 
-// RegistryDeleteRepositoryTagWithResponse Delete one tag of a repository.
+// RegistryDeleteRepositoryTagWithResponse performs a DELETE /v2/registry/{registry_name}/repositories/{repository_name}/tags/{repository_tag} (the `RegistryDeleteRepositoryTag` operationId) request.
 //
 // Returns a wrapper object for the known response body format(s).
-//
-// Corresponds with DELETE /v2/registry/{registry_name}/repositories/{repository_name}/tags/{repository_tag} (the `RegistryDeleteRepositoryTag` operationId).
 //
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *ClientWithResponses) RegistryDeleteRepositoryTagWithResponse(ctx context.Context, registryName RegistryName, repositoryName RegistryRepositoryName, repositoryTag RegistryRepositoryTag, reqEditors ...RequestEditorFn) (*RegistryDeleteRepositoryTagResponse, error) {
@@ -9610,11 +9408,9 @@ func (c *ClientWithResponses) RegistryDeleteRepositoryTagWithResponse(ctx contex
 	return ParseRegistryDeleteRepositoryTagResponse(rsp)
 }
 
-// RegistryListRepositoriesV2WithResponse List the repositories of a registry, paged by page token.
+// RegistryListRepositoriesV2WithResponse performs a GET /v2/registry/{registry_name}/repositoriesV2 (the `RegistryListRepositoriesV2` operationId) request.
 //
 // Returns a wrapper object for the known response body format(s).
-//
-// Corresponds with GET /v2/registry/{registry_name}/repositoriesV2 (the `RegistryListRepositoriesV2` operationId).
 //
 // Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 func (c *ClientWithResponses) RegistryListRepositoriesV2WithResponse(ctx context.Context, registryName RegistryName, params *RegistryListRepositoriesV2Params, reqEditors ...RequestEditorFn) (*RegistryListRepositoriesV2Response, error) {
@@ -17189,92 +16985,92 @@ type ServerInterface interface {
 	// RegistriesListRepositoriesV2 List the repositories of a registry, paged by page token.
 	// (GET /v2/registries/{registry_name}/repositoriesV2)
 	RegistriesListRepositoriesV2(w http.ResponseWriter, r *http.Request, registryName RegistryName, params RegistriesListRepositoriesV2Params)
-	// RegistryDelete Delete the account's single registry.
+
 	// (DELETE /v2/registry)
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryDelete(w http.ResponseWriter, r *http.Request)
-	// RegistryGet Get the account's single registry.
+
 	// (GET /v2/registry)
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryGet(w http.ResponseWriter, r *http.Request)
-	// RegistryCreate Create the account's single registry.
+
 	// (POST /v2/registry)
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryCreate(w http.ResponseWriter, r *http.Request)
-	// RegistryGetDockerCredentials Get a Docker config.json with credentials for the account's registry.
+
 	// (GET /v2/registry/docker-credentials)
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryGetDockerCredentials(w http.ResponseWriter, r *http.Request, params RegistryGetDockerCredentialsParams)
-	// RegistryGetOptions List the regions and subscription tiers available for registries.
+
 	// (GET /v2/registry/options)
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryGetOptions(w http.ResponseWriter, r *http.Request)
-	// RegistryGetSubscription Get the registry subscription of the account.
+
 	// (GET /v2/registry/subscription)
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryGetSubscription(w http.ResponseWriter, r *http.Request)
-	// RegistryUpdateSubscription Change the subscription tier of the account.
+
 	// (POST /v2/registry/subscription)
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryUpdateSubscription(w http.ResponseWriter, r *http.Request)
-	// RegistryValidateName Check whether a registry name is valid and available.
+
 	// (POST /v2/registry/validate-name)
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryValidateName(w http.ResponseWriter, r *http.Request)
-	// RegistryGetGarbageCollection Get the garbage collection running on a registry.
+
 	// (GET /v2/registry/{registry_name}/garbage-collection)
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryGetGarbageCollection(w http.ResponseWriter, r *http.Request, registryName RegistryName)
-	// RegistryRunGarbageCollection Start a garbage collection on a registry.
+
 	// (POST /v2/registry/{registry_name}/garbage-collection)
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryRunGarbageCollection(w http.ResponseWriter, r *http.Request, registryName RegistryName)
-	// RegistryUpdateGarbageCollection Update (cancel) a garbage collection of a registry.
+
 	// (PUT /v2/registry/{registry_name}/garbage-collection/{garbage_collection_uuid})
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryUpdateGarbageCollection(w http.ResponseWriter, r *http.Request, registryName RegistryName, garbageCollectionUuid GarbageCollectionUuid)
-	// RegistryListGarbageCollections List the garbage collections of a registry.
+
 	// (GET /v2/registry/{registry_name}/garbage-collections)
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryListGarbageCollections(w http.ResponseWriter, r *http.Request, registryName RegistryName, params RegistryListGarbageCollectionsParams)
-	// RegistryListRepositories List the repositories of a registry, paged by page number.
+
 	// (GET /v2/registry/{registry_name}/repositories)
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryListRepositories(w http.ResponseWriter, r *http.Request, registryName RegistryName, params RegistryListRepositoriesParams)
-	// RegistryListRepositoryManifests List the manifests of a repository.
+
 	// (GET /v2/registry/{registry_name}/repositories/{repository_name}/digests)
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryListRepositoryManifests(w http.ResponseWriter, r *http.Request, registryName RegistryName, repositoryName RegistryRepositoryName, params RegistryListRepositoryManifestsParams)
-	// RegistryDeleteRepositoryManifest Delete one manifest of a repository by digest.
+
 	// (DELETE /v2/registry/{registry_name}/repositories/{repository_name}/digests/{manifest_digest})
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryDeleteRepositoryManifest(w http.ResponseWriter, r *http.Request, registryName RegistryName, repositoryName RegistryRepositoryName, manifestDigest RegistryManifestDigest)
-	// RegistryListRepositoryTags List the tags of a repository.
+
 	// (GET /v2/registry/{registry_name}/repositories/{repository_name}/tags)
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryListRepositoryTags(w http.ResponseWriter, r *http.Request, registryName RegistryName, repositoryName RegistryRepositoryName, params RegistryListRepositoryTagsParams)
-	// RegistryDeleteRepositoryTag Delete one tag of a repository.
+
 	// (DELETE /v2/registry/{registry_name}/repositories/{repository_name}/tags/{repository_tag})
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryDeleteRepositoryTag(w http.ResponseWriter, r *http.Request, registryName RegistryName, repositoryName RegistryRepositoryName, repositoryTag RegistryRepositoryTag)
-	// RegistryListRepositoriesV2 List the repositories of a registry, paged by page token.
+
 	// (GET /v2/registry/{registry_name}/repositoriesV2)
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
@@ -24789,92 +24585,92 @@ type StrictServerInterface interface {
 	// RegistriesListRepositoriesV2 List the repositories of a registry, paged by page token.
 	// (GET /v2/registries/{registry_name}/repositoriesV2)
 	RegistriesListRepositoriesV2(ctx context.Context, request RegistriesListRepositoriesV2RequestObject) (RegistriesListRepositoriesV2ResponseObject, error)
-	// RegistryDelete Delete the account's single registry.
+
 	// (DELETE /v2/registry)
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryDelete(ctx context.Context, request RegistryDeleteRequestObject) (RegistryDeleteResponseObject, error)
-	// RegistryGet Get the account's single registry.
+
 	// (GET /v2/registry)
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryGet(ctx context.Context, request RegistryGetRequestObject) (RegistryGetResponseObject, error)
-	// RegistryCreate Create the account's single registry.
+
 	// (POST /v2/registry)
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryCreate(ctx context.Context, request RegistryCreateRequestObject) (RegistryCreateResponseObject, error)
-	// RegistryGetDockerCredentials Get a Docker config.json with credentials for the account's registry.
+
 	// (GET /v2/registry/docker-credentials)
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryGetDockerCredentials(ctx context.Context, request RegistryGetDockerCredentialsRequestObject) (RegistryGetDockerCredentialsResponseObject, error)
-	// RegistryGetOptions List the regions and subscription tiers available for registries.
+
 	// (GET /v2/registry/options)
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryGetOptions(ctx context.Context, request RegistryGetOptionsRequestObject) (RegistryGetOptionsResponseObject, error)
-	// RegistryGetSubscription Get the registry subscription of the account.
+
 	// (GET /v2/registry/subscription)
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryGetSubscription(ctx context.Context, request RegistryGetSubscriptionRequestObject) (RegistryGetSubscriptionResponseObject, error)
-	// RegistryUpdateSubscription Change the subscription tier of the account.
+
 	// (POST /v2/registry/subscription)
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryUpdateSubscription(ctx context.Context, request RegistryUpdateSubscriptionRequestObject) (RegistryUpdateSubscriptionResponseObject, error)
-	// RegistryValidateName Check whether a registry name is valid and available.
+
 	// (POST /v2/registry/validate-name)
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryValidateName(ctx context.Context, request RegistryValidateNameRequestObject) (RegistryValidateNameResponseObject, error)
-	// RegistryGetGarbageCollection Get the garbage collection running on a registry.
+
 	// (GET /v2/registry/{registry_name}/garbage-collection)
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryGetGarbageCollection(ctx context.Context, request RegistryGetGarbageCollectionRequestObject) (RegistryGetGarbageCollectionResponseObject, error)
-	// RegistryRunGarbageCollection Start a garbage collection on a registry.
+
 	// (POST /v2/registry/{registry_name}/garbage-collection)
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryRunGarbageCollection(ctx context.Context, request RegistryRunGarbageCollectionRequestObject) (RegistryRunGarbageCollectionResponseObject, error)
-	// RegistryUpdateGarbageCollection Update (cancel) a garbage collection of a registry.
+
 	// (PUT /v2/registry/{registry_name}/garbage-collection/{garbage_collection_uuid})
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryUpdateGarbageCollection(ctx context.Context, request RegistryUpdateGarbageCollectionRequestObject) (RegistryUpdateGarbageCollectionResponseObject, error)
-	// RegistryListGarbageCollections List the garbage collections of a registry.
+
 	// (GET /v2/registry/{registry_name}/garbage-collections)
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryListGarbageCollections(ctx context.Context, request RegistryListGarbageCollectionsRequestObject) (RegistryListGarbageCollectionsResponseObject, error)
-	// RegistryListRepositories List the repositories of a registry, paged by page number.
+
 	// (GET /v2/registry/{registry_name}/repositories)
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryListRepositories(ctx context.Context, request RegistryListRepositoriesRequestObject) (RegistryListRepositoriesResponseObject, error)
-	// RegistryListRepositoryManifests List the manifests of a repository.
+
 	// (GET /v2/registry/{registry_name}/repositories/{repository_name}/digests)
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryListRepositoryManifests(ctx context.Context, request RegistryListRepositoryManifestsRequestObject) (RegistryListRepositoryManifestsResponseObject, error)
-	// RegistryDeleteRepositoryManifest Delete one manifest of a repository by digest.
+
 	// (DELETE /v2/registry/{registry_name}/repositories/{repository_name}/digests/{manifest_digest})
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryDeleteRepositoryManifest(ctx context.Context, request RegistryDeleteRepositoryManifestRequestObject) (RegistryDeleteRepositoryManifestResponseObject, error)
-	// RegistryListRepositoryTags List the tags of a repository.
+
 	// (GET /v2/registry/{registry_name}/repositories/{repository_name}/tags)
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryListRepositoryTags(ctx context.Context, request RegistryListRepositoryTagsRequestObject) (RegistryListRepositoryTagsResponseObject, error)
-	// RegistryDeleteRepositoryTag Delete one tag of a repository.
+
 	// (DELETE /v2/registry/{registry_name}/repositories/{repository_name}/tags/{repository_tag})
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
 	RegistryDeleteRepositoryTag(ctx context.Context, request RegistryDeleteRepositoryTagRequestObject) (RegistryDeleteRepositoryTagResponseObject, error)
-	// RegistryListRepositoriesV2 List the repositories of a registry, paged by page token.
+
 	// (GET /v2/registry/{registry_name}/repositoriesV2)
 	//
 	// Deprecated: use the matching /v2/registries operation, which names the registry explicitly
