@@ -1,0 +1,231 @@
+package docrtest
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/docr-dev/docr/gen"
+)
+
+// DefaultRegistryHost is the host the fake names in the auths map of the
+// Docker credentials it issues, unless [WithRegistryHost] or
+// [WithSelfRegistryHost] says otherwise.
+const DefaultRegistryHost = "registry.digitalocean.com"
+
+// Scopes a token can hold (see [WithScopedToken]). They are the scopes the
+// spec's security requirements name.
+const (
+	// ScopeRead allows reading: listings, gets, read-only credentials.
+	ScopeRead = "registry:read"
+	// ScopeCreate allows creating registries and validating names.
+	ScopeCreate = "registry:create"
+	// ScopeUpdate allows changes: subscriptions, garbage collections,
+	// read-write credentials.
+	ScopeUpdate = "registry:update"
+	// ScopeDelete allows deleting registries, repositories, tags and
+	// manifests.
+	ScopeDelete = "registry:delete"
+)
+
+// An Option configures a [Server]. Options validate their arguments; an
+// invalid one makes [New] and [Start] return an error and [NewServer] fail
+// the test.
+type Option func(*config) error
+
+type config struct {
+	token        string
+	scoped       map[string][]string
+	seed         *Seed
+	randSeed     *uint64
+	now          func() time.Time
+	registryHost string
+	selfHost     bool
+	colon        bool
+	logger       *slog.Logger
+	onViolation  func(Violation)
+	allowInvalid bool
+	rateLimit    int
+	rateWindow   time.Duration
+	gcDuration   time.Duration
+	// strictMiddlewares wrap the generated strict handler; only the
+	// package's own tests set them, to plant faulty handler output.
+	strictMiddlewares []gen.StrictMiddlewareFunc
+}
+
+// WithToken sets the full-access API token the fake accepts (default: a
+// token minted from the random source, exposed as [Server.Token]).
+func WithToken(token string) Option {
+	return func(c *config) error {
+		if err := checkToken(token); err != nil {
+			return err
+		}
+		c.token = token
+		return nil
+	}
+}
+
+// WithScopedToken adds a further API token that holds only the given scopes
+// ([ScopeRead], [ScopeCreate], [ScopeUpdate], [ScopeDelete]). A call that
+// needs a scope the token lacks gets 403 {"id":"forbidden"}. Every operation
+// needs the scopes its spec security requirement lists, except the two
+// docker-credentials operations: read-only credentials need only
+// registry:read, read_write=true needs registry:update as well.
+func WithScopedToken(token string, scopes ...string) Option {
+	return func(c *config) error {
+		if err := checkToken(token); err != nil {
+			return err
+		}
+		for _, sc := range scopes {
+			if !slices.Contains([]string{ScopeRead, ScopeCreate, ScopeUpdate, ScopeDelete}, sc) {
+				return fmt.Errorf("docrtest: unknown scope %q", sc)
+			}
+		}
+		if c.scoped == nil {
+			c.scoped = make(map[string][]string)
+		}
+		c.scoped[token] = slices.Clone(scopes)
+		return nil
+	}
+}
+
+func checkToken(token string) error {
+	if token == "" || strings.ContainsAny(token, " \t\r\n") {
+		return errors.New("docrtest: a token must be non-empty and free of white space")
+	}
+	return nil
+}
+
+// WithSeed replaces the default seed data (see the package documentation and
+// [DefaultSeed]) with seed.
+func WithSeed(seed Seed) Option {
+	return func(c *config) error {
+		s := seed.clone()
+		c.seed = &s
+		return nil
+	}
+}
+
+// WithRandSeed makes the fake deterministic: the API token (unless
+// [WithToken] sets it), minted credentials, garbage collection UUIDs and
+// request IDs all come from a math/rand/v2 PCG source seeded with seed.
+// Without it the source is seeded randomly.
+func WithRandSeed(seed uint64) Option {
+	return func(c *config) error {
+		c.randSeed = &seed
+		return nil
+	}
+}
+
+// WithClock sets the fake's clock (default time.Now). It decides credential
+// expiry, timestamps, rate-limit windows and garbage collection progress.
+// now must be safe for concurrent use.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) error {
+		if now == nil {
+			return errors.New("docrtest: WithClock needs a function")
+		}
+		c.now = now
+		return nil
+	}
+}
+
+// WithRegistryHost sets the key of the auths map in issued Docker
+// credentials (default [DefaultRegistryHost]).
+func WithRegistryHost(host string) Option {
+	return func(c *config) error {
+		if host == "" || strings.ContainsAny(host, "/ ") {
+			return fmt.Errorf("docrtest: invalid registry host %q", host)
+		}
+		c.registryHost = host
+		c.selfHost = false
+		return nil
+	}
+}
+
+// WithSelfRegistryHost makes issued Docker credentials name the fake's own
+// host:port, so that a Docker client given the config can log in to the
+// fake's /v2/ endpoint. It needs a listening server ([NewServer], [Start]).
+func WithSelfRegistryHost() Option {
+	return func(c *config) error {
+		c.selfHost = true
+		return nil
+	}
+}
+
+// WithColonInPassword makes every minted password contain a ':' (the
+// username never does), to test that clients split the decoded auth value at
+// the first colon only.
+func WithColonInPassword() Option {
+	return func(c *config) error {
+		c.colon = true
+		return nil
+	}
+}
+
+// WithLogger sets where the fake logs every request and every spec violation
+// (default for [New] and [Start]: slog.Default(); [NewServer] logs nothing
+// unless given a logger). Log records never hold tokens or passwords.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		if l == nil {
+			return errors.New("docrtest: WithLogger needs a logger")
+		}
+		c.logger = l
+		return nil
+	}
+}
+
+// WithViolationHandler replaces the default handling of spec violations
+// (fail the test in [NewServer], log in [New] and [Start]). fn is called
+// from request goroutines. The response to the violating call is the same
+// either way: 400 for a request, 500 for a response.
+func WithViolationHandler(fn func(Violation)) Option {
+	return func(c *config) error {
+		if fn == nil {
+			return errors.New("docrtest: WithViolationHandler needs a function")
+		}
+		c.onViolation = fn
+		return nil
+	}
+}
+
+// AllowInvalidRequests keeps request violations from failing the test in
+// [NewServer]: they are still answered 400 {"id":"bad_request"}, logged with
+// t.Logf and kept in [Server.Violations]. Use it to test how a client handles
+// the API rejecting its input. Response violations still fail the test.
+func AllowInvalidRequests() Option {
+	return func(c *config) error {
+		c.allowInvalid = true
+		return nil
+	}
+}
+
+// WithRateLimit sets the API rate limit: limit calls per fixed window
+// (default 5000 per hour, as DigitalOcean documents). Once a window's calls
+// are used up, calls get 429 until the window ends.
+func WithRateLimit(limit int, window time.Duration) Option {
+	return func(c *config) error {
+		if limit <= 0 || window < time.Second {
+			return errors.New("docrtest: WithRateLimit needs limit > 0 and window >= 1s")
+		}
+		c.rateLimit, c.rateWindow = limit, window
+		return nil
+	}
+}
+
+// WithGCDuration makes a started garbage collection succeed once d has
+// passed on the fake's clock. By default a garbage collection stays
+// "requested" until it is cancelled.
+func WithGCDuration(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return errors.New("docrtest: WithGCDuration needs a positive duration")
+		}
+		c.gcDuration = d
+		return nil
+	}
+}
