@@ -9,10 +9,13 @@ package docr_test
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +23,8 @@ import (
 
 	"github.com/jarcoal/httpmock"
 
+	"github.com/docr-dev/docr/dockerconfig"
+	"github.com/docr-dev/docr/docrtest"
 	"github.com/docr-dev/docr/facade"
 	"github.com/docr-dev/docr/gen"
 )
@@ -420,5 +425,289 @@ func TestFacadeJourneyTokenFromEnv(t *testing.T) {
 		if got != "Bearer "+tc.want {
 			t.Errorf("Authorization = %q, want %q", got, tc.want)
 		}
+	}
+}
+
+// ---------------------------------------------------------------------------
+// The same journeys against the fake DigitalOcean API (package docrtest):
+// a real HTTP server that validates every request and response against the
+// spec, keeps state, and records what it issued. Every test here is named
+// TestFakeJourney*.
+
+// fakeClient returns a facade client for srv, with fast retries.
+func fakeClient(t *testing.T, srv *docrtest.Server, opts ...facade.Option) *facade.Client {
+	t.Helper()
+	base := []facade.Option{
+		facade.WithBaseURL(srv.URL),
+		facade.WithRetry(facade.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 50 * time.Millisecond}),
+	}
+	c, err := facade.New(srv.Token, append(base, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// lastRequest returns the last request the fake recorded for operation op.
+func lastRequest(t *testing.T, srv *docrtest.Server, op string) docrtest.RecordedRequest {
+	t.Helper()
+	reqs := srv.Requests()
+	for i := len(reqs) - 1; i >= 0; i-- {
+		if reqs[i].Operation == op {
+			return reqs[i]
+		}
+	}
+	t.Fatalf("the fake recorded no %s request", op)
+	return docrtest.RecordedRequest{}
+}
+
+// registryStatus asks the fake registry's GET /v2/ with basic auth.
+func registryStatus(t *testing.T, srv *docrtest.Server, user, pass string) int {
+	t.Helper()
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, srv.URL+"/v2/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.SetBasicAuth(user, pass)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestFakeJourneyCredentialsEveryOption(t *testing.T) {
+	t.Parallel()
+	srv := docrtest.NewServer(t)
+	c := fakeClient(t, srv)
+	tests := []struct {
+		name      string
+		req       facade.CredentialsRequest
+		op, path  string
+		query     string
+		readWrite bool
+		expiry    int
+	}{
+		{"defaults", facade.CredentialsRequest{},
+			"registry_get_dockerCredentials", "/v2/registry/docker-credentials", "expiry_seconds=2592000&read_write=false", false, 2592000},
+		{"read-write one hour", facade.CredentialsRequest{ReadWrite: true, Expiry: time.Hour},
+			"registry_get_dockerCredentials", "/v2/registry/docker-credentials", "expiry_seconds=3600&read_write=true", true, 3600},
+		{"never expires", facade.CredentialsRequest{NeverExpire: true},
+			"registry_get_dockerCredentials", "/v2/registry/docker-credentials", "read_write=false", false, 0},
+		{"named registry defaults", facade.CredentialsRequest{Registry: "example"},
+			"registries_get_dockerCredentials", "/v2/registries/example/docker-credentials", "expiry_seconds=2592000&read_write=false", false, 2592000},
+		{"named registry read-write never", facade.CredentialsRequest{Registry: "example", ReadWrite: true, NeverExpire: true},
+			"registries_get_dockerCredentials", "/v2/registries/example/docker-credentials", "read_write=true", true, 0},
+		{"named registry 90s", facade.CredentialsRequest{Registry: "example", Expiry: 90 * time.Second},
+			"registries_get_dockerCredentials", "/v2/registries/example/docker-credentials", "expiry_seconds=90&read_write=false", false, 90},
+	}
+	seen := map[string]bool{}
+	for _, tt := range tests {
+		before := time.Now()
+		creds, err := c.DockerCredentials(context.Background(), tt.req)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		r := lastRequest(t, srv, tt.op)
+		if r.Method != http.MethodGet || r.Path != tt.path || r.RawQuery != tt.query {
+			t.Errorf("%s: request %s %s?%s, want GET %s?%s", tt.name, r.Method, r.Path, r.RawQuery, tt.path, tt.query)
+		}
+		if got := r.Header.Get("Authorization"); got != "Bearer REDACTED" {
+			t.Errorf("%s: Authorization = %q", tt.name, got)
+		}
+		if ua := r.Header.Get("User-Agent"); ua != facade.DefaultUserAgent {
+			t.Errorf("%s: User-Agent = %q", tt.name, ua)
+		}
+		issued := srv.Credentials()
+		last := issued[len(issued)-1]
+		if last.ReadWrite != tt.readWrite || last.ExpirySeconds != tt.expiry || last.Host != docrtest.DefaultRegistryHost {
+			t.Errorf("%s: issued %+v", tt.name, last)
+		}
+		if creds.ReadWrite != tt.readWrite || creds.NeverExpires() != (tt.expiry == 0) {
+			t.Errorf("%s: creds ReadWrite=%v NeverExpires=%v", tt.name, creds.ReadWrite, creds.NeverExpires())
+		}
+		if tt.expiry > 0 {
+			want := before.Add(time.Duration(tt.expiry) * time.Second)
+			if d := creds.ExpiresAt.Sub(want); d < -time.Second || d > time.Second {
+				t.Errorf("%s: ExpiresAt %v, want about %v", tt.name, creds.ExpiresAt, want)
+			}
+		}
+		a := creds.Config.Auths[docrtest.DefaultRegistryHost]
+		if a.Username != last.Username || a.Password != last.Password {
+			t.Errorf("%s: decoded credential differs from the issued one", tt.name)
+		}
+		if seen[a.Password] {
+			t.Errorf("%s: password reused; every issuance must mint a fresh one", tt.name)
+		}
+		seen[a.Password] = true
+	}
+}
+
+func TestFakeJourneyLoginUseLogout(t *testing.T) {
+	t.Parallel()
+	srv := docrtest.NewServer(t, docrtest.WithSelfRegistryHost())
+	c := fakeClient(t, srv, facade.WithRevokeURL(srv.URL+"/v1/oauth/revoke"))
+	ctx := context.Background()
+	creds, err := c.DockerCredentials(ctx, facade.CredentialsRequest{ReadWrite: true, Expiry: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := srv.RegistryHost()
+	if got := creds.Hosts(); len(got) != 1 || got[0] != host {
+		t.Fatalf("hosts = %v, want [%s]", got, host)
+	}
+
+	// Write it into a Docker config that already holds someone else's login.
+	dir := t.TempDir()
+	other := `{"auths":{"ghcr.io":{"auth":"b3RoZXI6c2VjcmV0","identitytoken":"keep-me"}},"proxies":{"default":{"httpProxy":"http://proxy:3128"}}}`
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(other), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w, err := dockerconfig.New(dockerconfig.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := creds.Config.Auths[host]
+	if _, err := w.Store(ctx, dockerconfig.Credential{Host: host, Username: a.Username, Password: a.Password}); err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Auths   map[string]map[string]string `json:"auths"`
+		Proxies json.RawMessage              `json:"proxies"`
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Auths[host]["auth"] != a.Auth || cfg.Auths["ghcr.io"]["identitytoken"] != "keep-me" || !strings.Contains(string(cfg.Proxies), "proxy:3128") {
+		t.Fatalf("config.json after login:\n%s", data)
+	}
+
+	// The credential read back from config.json opens the registry.
+	stored, ok, err := w.Lookup(ctx, host)
+	if err != nil || !ok {
+		t.Fatalf("lookup: %v %v", ok, err)
+	}
+	if got := registryStatus(t, srv, stored.Username, stored.Password); got != http.StatusOK {
+		t.Fatalf("GET /v2/ with the stored credential = %d, want 200", got)
+	}
+
+	// Logout: remove it and revoke it; the registry then refuses it.
+	removed, err := w.Remove(ctx, host)
+	if err != nil || len(removed) != 1 {
+		t.Fatalf("remove = %v, %v", removed, err)
+	}
+	if err := c.RevokeCredential(ctx, removed[0].Password); err != nil {
+		t.Fatal(err)
+	}
+	r := lastRequest(t, srv, docrtest.OpOAuthRevoke)
+	if r.Method != http.MethodPost || r.Path != "/v1/oauth/revoke" || r.Header.Get("Content-Type") != "application/x-www-form-urlencoded" {
+		t.Errorf("revoke request %s %s %q", r.Method, r.Path, r.Header.Get("Content-Type"))
+	}
+	if got := registryStatus(t, srv, stored.Username, stored.Password); got != http.StatusUnauthorized {
+		t.Fatalf("GET /v2/ after logout = %d, want 401", got)
+	}
+	issued := srv.Credentials()
+	if len(issued) != 1 || !issued[0].Revoked {
+		t.Fatalf("issued credentials after logout: %+v", issued)
+	}
+	data, _ = os.ReadFile(filepath.Join(dir, "config.json"))
+	if strings.Contains(string(data), host) || !strings.Contains(string(data), "keep-me") {
+		t.Fatalf("config.json after logout:\n%s", data)
+	}
+}
+
+func TestFakeJourneyRepositoriesAcrossPages(t *testing.T) {
+	t.Parallel()
+	seed := docrtest.DefaultSeed()
+	var repos []docrtest.SeedRepository
+	for i := range 250 {
+		repos = append(repos, docrtest.SeedRepository{Name: fmt.Sprintf("app-%03d", i)})
+	}
+	seed.Registries[0].Repositories = repos
+	srv := docrtest.NewServer(t, docrtest.WithSeed(seed))
+	c := fakeClient(t, srv, facade.WithPerPage(100))
+	var names []string
+	for repo, err := range c.Repositories(context.Background(), "example") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, *repo.Name)
+	}
+	if len(names) != 250 || names[0] != "app-000" || names[249] != "app-249" {
+		t.Fatalf("got %d repositories (%v ... )", len(names), names[:min(3, len(names))])
+	}
+	var pages []string
+	for _, r := range srv.Requests() {
+		if r.Operation == "registries_list_repositoriesV2" {
+			pages = append(pages, r.RawQuery)
+		}
+	}
+	if len(pages) != 3 || pages[0] != "per_page=100" || !strings.Contains(pages[1], "page_token=") || !strings.Contains(pages[2], "page_token=") {
+		t.Fatalf("page requests = %q, want 3 pages following page_token", pages)
+	}
+
+	// Breaking out of the loop sends no further request.
+	before := len(srv.Requests())
+	for _, err := range c.Repositories(context.Background(), "example") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		break
+	}
+	if got := len(srv.Requests()) - before; got != 1 {
+		t.Fatalf("break after the first item sent %d requests, want 1", got)
+	}
+}
+
+func TestFakeJourneyRetriesRateLimit(t *testing.T) {
+	t.Parallel()
+	srv := docrtest.NewServer(t)
+	c := fakeClient(t, srv)
+	if err := srv.Inject(docrtest.Fault{Op: "registries_get_dockerCredentials", Status: http.StatusTooManyRequests, Times: 1}); err != nil {
+		t.Fatal(err)
+	}
+	creds, err := c.DockerCredentials(context.Background(), facade.CredentialsRequest{Registry: "example"})
+	if err != nil {
+		t.Fatalf("429 then 200: %v", err)
+	}
+	if len(creds.Hosts()) != 1 {
+		t.Fatalf("hosts = %v", creds.Hosts())
+	}
+	var statuses []int
+	for _, r := range srv.Requests() {
+		if r.Operation == "registries_get_dockerCredentials" {
+			statuses = append(statuses, r.Status)
+		}
+	}
+	if fmt.Sprint(statuses) != "[429 200]" {
+		t.Fatalf("statuses = %v, want [429 200]", statuses)
+	}
+	if rl := c.RateLimit(); rl.Limit == 0 || rl.Reset.IsZero() {
+		t.Fatalf("rate limit not recorded: %+v", rl)
+	}
+}
+
+func TestFakeJourneyServerErrorIsTyped(t *testing.T) {
+	t.Parallel()
+	srv := docrtest.NewServer(t)
+	c := fakeClient(t, srv)
+	if err := srv.Inject(docrtest.Fault{Op: "registry_get_dockerCredentials", Status: http.StatusInternalServerError, Times: -1}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.DockerCredentials(context.Background(), facade.CredentialsRequest{})
+	var apiErr *facade.APIError
+	if !errors.As(err, &apiErr) || !errors.Is(err, facade.ErrServer) {
+		t.Fatalf("err = %v, want a *facade.APIError matching ErrServer", err)
+	}
+	if apiErr.StatusCode != 500 || apiErr.Attempts != facade.DefaultMaxAttempts || apiErr.RequestID == "" || apiErr.ID == "" {
+		t.Fatalf("APIError = %+v", apiErr)
+	}
+	if strings.Contains(err.Error(), srv.Token) {
+		t.Fatal("error contains the token")
 	}
 }

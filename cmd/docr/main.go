@@ -1,0 +1,28 @@
+// Command docr gets and uses DigitalOcean Container Registry credentials:
+// docker login and logout with expiring, revocable credentials, a Docker
+// credential helper, Kubernetes pull Secrets, and a fake API for tests.
+//
+// Install:
+//
+//	go install github.com/docr-dev/docr/cmd/docr@latest
+//
+// Run "docr demo" for a whole journey against the built-in fake API, and
+// "docr help" for the commands. Linked or copied as docker-credential-docr,
+// the binary is a Docker credential helper.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/docr-dev/docr/internal/cli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.Main(ctx, os.Args, &cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,412 @@
+// Package cli implements the docr command. cmd/docr/main.go only calls Main;
+// every command calls the facade, dockerconfig, kubesecret and docrtest
+// packages and holds no API logic of its own.
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/docr-dev/docr/facade"
+)
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitFail  = 1
+	exitUsage = 2
+)
+
+// Environment variables read by the command, besides the facade's
+// DIGITALOCEAN_TOKEN and DIGITALOCEAN_ACCESS_TOKEN.
+const (
+	envAPIURL          = "DIGITALOCEAN_API_URL"
+	envRegistryHost    = "DOCR_REGISTRY_HOST"
+	envRevokeURL       = "DOCR_REVOKE_URL"
+	envHelperExpiry    = "DOCR_HELPER_EXPIRY_SECONDS"
+	envHelperReadWrite = "DOCR_HELPER_READ_WRITE"
+)
+
+// defaultRegistryHost is the auths key DigitalOcean issues credentials for.
+const defaultRegistryHost = "registry.digitalocean.com"
+
+// Env is what the command sees of the outside world; tests and the demo
+// substitute their own.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// Getenv reads an environment variable (os.Getenv when nil).
+	Getenv func(string) string
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+func (e *Env) getenv(k string) string {
+	if e.Getenv == nil {
+		return os.Getenv(k)
+	}
+	return e.Getenv(k)
+}
+
+func (e *Env) now() time.Time {
+	if e.Now == nil {
+		return time.Now()
+	}
+	return e.Now()
+}
+
+// app holds the global flags and the environment of one invocation.
+type app struct {
+	env       *Env
+	token     string
+	tokenFile string
+	apiURL    string
+	timeout   time.Duration
+}
+
+// usageError is a mistake in the command line: exit code 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
+
+// command is one docr subcommand.
+type command struct {
+	name    string
+	args    string // synopsis after the name
+	summary string
+	example string
+	// setup registers the command's flags on fs and returns its action,
+	// which receives the positional arguments.
+	setup func(a *app, fs *flag.FlagSet) func(ctx context.Context, args []string) error
+}
+
+func commands() []*command {
+	return []*command{
+		loginCmd(), logoutCmd(), dockerConfigCmd(), kubernetesManifestCmd(),
+		credentialHelperCmd(), fakeAPICmd(), demoCmd(), versionCmd(),
+	}
+}
+
+func findCommand(name string) *command {
+	for _, c := range commands() {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// helperProgram is the name under which the binary acts as a Docker
+// credential helper.
+const helperProgram = "docker-credential-docr"
+
+// Main runs the docr command with args (args[0] is the program name) and
+// returns its exit code: 0 success, 1 failure, 2 usage.
+func Main(ctx context.Context, args []string, env *Env) int {
+	prog := "docr"
+	if len(args) > 0 {
+		prog = filepath.Base(args[0])
+		args = args[1:]
+	}
+	prog = strings.TrimSuffix(prog, ".exe")
+	a := &app{env: env}
+	if prog == helperProgram {
+		// Docker runs the helper with one action and no flags.
+		return a.finish(a.runCommand(ctx, findCommand("credential-helper"), args))
+	}
+
+	top := flag.NewFlagSet("docr", flag.ContinueOnError)
+	top.SetOutput(io.Discard)
+	a.globalFlags(top)
+	if err := top.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			a.mainUsage(env.Stdout)
+			return exitOK
+		}
+		return a.finish(usagef("%v", err))
+	}
+	rest := top.Args()
+	if len(rest) == 0 {
+		a.mainUsage(env.Stderr)
+		return exitUsage
+	}
+	name := rest[0]
+	if name == "help" {
+		if len(rest) > 1 {
+			if c := findCommand(rest[1]); c != nil {
+				fs := flag.NewFlagSet("docr "+c.name, flag.ContinueOnError)
+				a.globalFlags(fs)
+				c.setup(a, fs)
+				commandUsage(env.Stdout, c, fs)
+				return exitOK
+			}
+			return a.finish(usagef("unknown command %q; run 'docr help'", rest[1]))
+		}
+		a.mainUsage(env.Stdout)
+		return exitOK
+	}
+	c := findCommand(name)
+	if c == nil {
+		return a.finish(usagef("unknown command %q; run 'docr help'", name))
+	}
+	return a.finish(a.runCommand(ctx, c, rest[1:]))
+}
+
+// runCommand parses the command's flags (global flags are accepted after the
+// command too) and runs it.
+func (a *app) runCommand(ctx context.Context, c *command, args []string) error {
+	fs := flag.NewFlagSet("docr "+c.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	a.globalFlags(fs)
+	run := c.setup(a, fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			commandUsage(a.env.Stdout, c, fs)
+			return nil
+		}
+		return usagef("%v; run 'docr %s --help'", err, c.name)
+	}
+	return run(ctx, fs.Args())
+}
+
+// finish prints err as one line on stderr and maps it to an exit code.
+func (a *app) finish(err error) int {
+	if err == nil {
+		return exitOK
+	}
+	if msg := errorLine(err); msg != "" {
+		fmt.Fprintf(a.env.Stderr, "docr: %s\n", msg)
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return exitUsage
+	}
+	return exitFail
+}
+
+// errorLine is err's message on one line, without the "docr: " prefix the
+// facade's errors carry (the caller adds its own).
+func errorLine(err error) string {
+	msg := strings.Join(strings.Fields(err.Error()), " ")
+	for strings.HasPrefix(msg, "docr: ") {
+		msg = strings.TrimPrefix(msg, "docr: ")
+	}
+	return msg
+}
+
+func (a *app) globalFlags(fs *flag.FlagSet) {
+	fs.StringVar(&a.token, "token", a.token, "API token (default $DIGITALOCEAN_TOKEN, then $DIGITALOCEAN_ACCESS_TOKEN)")
+	fs.StringVar(&a.tokenFile, "token-file", a.tokenFile, "read the API token from this file (- for stdin)")
+	fs.StringVar(&a.apiURL, "api-url", a.apiURL, "API base URL (default $DIGITALOCEAN_API_URL, then "+facade.DefaultBaseURL+")")
+	if a.timeout == 0 {
+		a.timeout = 30 * time.Second
+	}
+	fs.DurationVar(&a.timeout, "timeout", a.timeout, "timeout of each API request")
+}
+
+// noArgs wraps an action that takes no positional arguments.
+func noArgs(name string, run func(ctx context.Context) error) func(context.Context, []string) error {
+	return func(ctx context.Context, args []string) error {
+		if len(args) > 0 {
+			return usagef("unexpected argument %q; run 'docr %s --help'", args[0], name)
+		}
+		return run(ctx)
+	}
+}
+
+// readToken finds the API token: --token, --token-file, then the environment.
+func (a *app) readToken() (string, error) {
+	if a.token != "" && a.tokenFile != "" {
+		return "", usagef("give --token or --token-file, not both")
+	}
+	if a.token != "" {
+		return a.token, nil
+	}
+	if a.tokenFile != "" {
+		var r io.Reader
+		if a.tokenFile == "-" {
+			r = a.env.Stdin
+		} else {
+			f, err := os.Open(a.tokenFile)
+			if err != nil {
+				return "", fmt.Errorf("read --token-file: %w", err)
+			}
+			defer f.Close()
+			r = f
+		}
+		line, err := bufio.NewReader(io.LimitReader(r, 64<<10)).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return "", fmt.Errorf("read --token-file: %w", err)
+		}
+		if strings.TrimSpace(line) == "" {
+			return "", fmt.Errorf("--token-file %s holds no token", a.tokenFile)
+		}
+		return line, nil
+	}
+	for _, k := range []string{facade.EnvToken, facade.EnvAccessToken} {
+		if v := a.env.getenv(k); strings.TrimSpace(v) != "" {
+			return v, nil
+		}
+	}
+	return "", fmt.Errorf("no API token: pass --token or --token-file, or set %s or %s", facade.EnvToken, facade.EnvAccessToken)
+}
+
+// baseURL is --api-url, else $DIGITALOCEAN_API_URL, else the default.
+func (a *app) baseURL() string {
+	if a.apiURL != "" {
+		return a.apiURL
+	}
+	if v := a.env.getenv(envAPIURL); v != "" {
+		return v
+	}
+	return facade.DefaultBaseURL
+}
+
+// transportOptions are the facade options shared by API and revocation calls.
+func (a *app) transportOptions() []facade.Option {
+	return []facade.Option{
+		facade.WithTimeout(a.timeout),
+		facade.WithUserAgent(fmt.Sprintf("docr-cli/%s (+github.com/docr-dev/docr)", facade.Version)),
+	}
+}
+
+// client builds an API client from the global flags.
+func (a *app) client() (*facade.Client, error) {
+	if a.timeout <= 0 {
+		return nil, usagef("--timeout must be positive")
+	}
+	tok, err := a.readToken()
+	if err != nil {
+		return nil, err
+	}
+	return facade.New(tok, append(a.transportOptions(), facade.WithBaseURL(a.baseURL()))...)
+}
+
+// registryHost is the Docker host docr logs in to: $DOCR_REGISTRY_HOST or
+// registry.digitalocean.com.
+func (a *app) registryHost() string {
+	if h := strings.TrimSpace(a.env.getenv(envRegistryHost)); h != "" {
+		return h
+	}
+	return defaultRegistryHost
+}
+
+// maxExpirySeconds is the longest lifetime a time.Duration holds.
+const maxExpirySeconds = math.MaxInt64 / int64(time.Second)
+
+// expiryFlags are --expiry-seconds and --never-expire, shared by the
+// commands that mint credentials.
+type expiryFlags struct {
+	fs          *flag.FlagSet
+	seconds     int64
+	neverExpire bool
+}
+
+func addExpiryFlags(fs *flag.FlagSet, defaultNote string) *expiryFlags {
+	e := &expiryFlags{fs: fs}
+	fs.Int64Var(&e.seconds, "expiry-seconds", 0, "credentials expire after N seconds ("+defaultNote+")")
+	fs.BoolVar(&e.neverExpire, "never-expire", false, "credentials never expire")
+	return e
+}
+
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == name {
+			set = true
+		}
+	})
+	return set
+}
+
+// request fills the expiry of r; def applies when neither flag is given.
+func (e *expiryFlags) request(r *facade.CredentialsRequest, def time.Duration) error {
+	secondsSet := isSet(e.fs, "expiry-seconds")
+	switch {
+	case secondsSet && e.neverExpire:
+		return usagef("--expiry-seconds and --never-expire cannot be used together")
+	case secondsSet && e.seconds < 1:
+		return usagef("--expiry-seconds must be at least 1 (use --never-expire for credentials that do not expire)")
+	case secondsSet && e.seconds > maxExpirySeconds:
+		// More would overflow time.Duration and silently ask for another lifetime.
+		return usagef("--expiry-seconds must be at most %d (use --never-expire for credentials that do not expire)", int64(maxExpirySeconds))
+	case secondsSet:
+		r.Expiry = time.Duration(e.seconds) * time.Second
+	case e.neverExpire:
+		r.NeverExpire = true
+	case def == 0:
+		r.NeverExpire = true
+	default:
+		r.Expiry = def
+	}
+	return nil
+}
+
+func (a *app) mainUsage(w io.Writer) {
+	fmt.Fprintf(w, `docr gets and uses DigitalOcean Container Registry credentials.
+
+Usage:
+  docr [global flags] <command> [flags]
+
+Commands:
+`)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-20s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, `
+Global flags (before or after the command):
+  --token TOKEN        API token (default $DIGITALOCEAN_TOKEN, then $DIGITALOCEAN_ACCESS_TOKEN)
+  --token-file PATH    read the API token from PATH (- for stdin)
+  --api-url URL        API base URL (default $DIGITALOCEAN_API_URL, then %s)
+  --timeout DURATION   timeout of each API request (default 30s)
+
+Run 'docr <command> --help' for a command's flags and an example.
+Try it without an account: docr demo
+`, facade.DefaultBaseURL)
+}
+
+func commandUsage(w io.Writer, c *command, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "%s\n\nUsage:\n  docr %s %s\n\nFlags:\n", c.summary, c.name, c.args)
+	var lines []string
+	fs.VisitAll(func(f *flag.Flag) {
+		if isGlobal(f.Name) {
+			return
+		}
+		typ, usage := flag.UnquoteUsage(f)
+		name := "--" + f.Name
+		if typ != "" {
+			name += " " + typ
+		}
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+			usage += fmt.Sprintf(" (default %s)", f.DefValue)
+		}
+		lines = append(lines, fmt.Sprintf("  %-28s %s", name, usage))
+	})
+	sort.Strings(lines)
+	if len(lines) == 0 {
+		lines = []string{"  (none)"}
+	}
+	fmt.Fprintln(w, strings.Join(lines, "\n"))
+	fmt.Fprintf(w, "\nGlobal flags: --token, --token-file, --api-url, --timeout (see 'docr --help').\n\nExample:\n%s\n", c.example)
+}
+
+func isGlobal(name string) bool {
+	switch name {
+	case "token", "token-file", "api-url", "timeout":
+		return true
+	}
+	return false
+}

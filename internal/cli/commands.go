@@ -1,0 +1,427 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/docr-dev/docr/dockerconfig"
+	"github.com/docr-dev/docr/facade"
+	"github.com/docr-dev/docr/kubesecret"
+)
+
+// loginExpiry is the default lifetime of docr login credentials (30 days).
+const loginExpiry = 30 * 24 * time.Hour
+
+func loginCmd() *command {
+	return &command{
+		name:    "login",
+		args:    "[--registry NAME] [--read-only] [--expiry-seconds N | --never-expire] [--config DIR] [--helper]",
+		summary: "Log Docker in to the registry (read-write, 30 days by default)",
+		example: `  export DIGITALOCEAN_TOKEN=dop_v1_...
+  docr login                         # read-write, expires in 30 days
+  docr login --read-only --expiry-seconds 3600
+  docr login --helper                # no stored secret: Docker asks docker-credential-docr`,
+		setup: func(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
+			var o loginOptions
+			fs.StringVar(&o.registry, "registry", "", "registry name (default: the account's registry)")
+			fs.BoolVar(&o.readOnly, "read-only", false, "pull-only credentials")
+			o.expiry = addExpiryFlags(fs, "default 2592000, 30 days")
+			fs.StringVar(&o.configDir, "config", "", "Docker config directory (default $DOCKER_CONFIG, then ~/.docker)")
+			fs.BoolVar(&o.helper, "helper", false, "store no credential; make Docker ask docker-credential-docr for short-lived ones")
+			return noArgs("login", func(ctx context.Context) error { return a.login(ctx, o) })
+		},
+	}
+}
+
+type loginOptions struct {
+	registry  string
+	readOnly  bool
+	expiry    *expiryFlags
+	configDir string
+	helper    bool
+}
+
+func (a *app) login(ctx context.Context, o loginOptions) error {
+	if o.helper {
+		for _, f := range []string{"read-only", "expiry-seconds", "never-expire"} {
+			if isSet(o.expiry.fs, f) {
+				return usagef("--helper cannot be combined with --%s: the helper mints credentials on demand (see DOCR_HELPER_EXPIRY_SECONDS and DOCR_HELPER_READ_WRITE)", f)
+			}
+		}
+		return a.loginHelper(ctx, o)
+	}
+	req := facade.CredentialsRequest{Registry: o.registry, ReadWrite: !o.readOnly}
+	if err := o.expiry.request(&req, loginExpiry); err != nil {
+		return err
+	}
+	w, err := a.writer(o.configDir)
+	if err != nil {
+		return err
+	}
+	c, err := a.client()
+	if err != nil {
+		return err
+	}
+	creds, err := c.DockerCredentials(ctx, req)
+	if err != nil {
+		return err
+	}
+	res, err := w.Store(ctx, dockerCredentials(creds)...)
+	if err != nil {
+		// The minted credential is of no use now; do not leave it valid.
+		a.revokeQuietly(ctx, creds)
+		return err
+	}
+	mode := "read-only"
+	if creds.ReadWrite {
+		mode = "read-write"
+	}
+	for _, s := range res.Hosts {
+		fmt.Fprintf(a.env.Stdout, "Logged in to %s (%s); credential stored in %s\n", s.Host, mode, where(s, res.Path))
+	}
+	if res.InPlace {
+		fmt.Fprintf(a.env.Stderr, "Warning: %s could not be replaced atomically (bind mount?) and was rewritten in place.\n", res.Path)
+	}
+	a.expiryNotice(creds)
+	return nil
+}
+
+// expiryNotice prints the one-line expiry notice on stderr.
+func (a *app) expiryNotice(creds *facade.Credentials) {
+	if creds.NeverExpires() {
+		fmt.Fprintln(a.env.Stderr, "Notice: these credentials never expire; revoke them with 'docr logout' (or use --expiry-seconds N).")
+		return
+	}
+	fmt.Fprintf(a.env.Stderr, "Notice: these credentials expire at %s (in %s); change with --expiry-seconds N or --never-expire.\n",
+		creds.ExpiresAt.UTC().Format(time.RFC3339), humanDuration(creds.ExpiresAt.Sub(a.env.now())))
+}
+
+// humanDuration renders d in days when it is long and within a minute of
+// whole days (the expiry is computed from when the request was sent, so it
+// is a little short of the lifetime asked for), else as Go does.
+func humanDuration(d time.Duration) string {
+	d = d.Round(time.Second)
+	const day = 24 * time.Hour
+	if days := (d + day/2) / day; days >= 2 && (d-days*day).Abs() < time.Minute {
+		return fmt.Sprintf("%d days", days)
+	}
+	return d.String()
+}
+
+func where(s dockerconfig.Stored, path string) string {
+	if s.Route == dockerconfig.RouteFile {
+		return path
+	}
+	return fmt.Sprintf("%s (%s), not in %s", s.Helper, s.Route, path)
+}
+
+// dockerCredentials converts facade credentials for dockerconfig.
+func dockerCredentials(c *facade.Credentials) []dockerconfig.Credential {
+	var out []dockerconfig.Credential
+	for _, h := range c.Hosts() {
+		e := c.Config.Auths[h]
+		out = append(out, dockerconfig.Credential{Host: h, Username: e.Username, Password: e.Password})
+	}
+	return out
+}
+
+func (a *app) revokeQuietly(ctx context.Context, c *facade.Credentials) {
+	for _, h := range c.Hosts() {
+		_ = facade.RevokeCredential(ctx, c.Config.Auths[h].Password, a.revokeOptions("")...)
+	}
+}
+
+func (a *app) writer(dir string) (*dockerconfig.Writer, error) {
+	return dockerconfig.New(dockerconfig.Options{Dir: dir, HelperStderr: a.env.Stderr})
+}
+
+func (a *app) loginHelper(ctx context.Context, o loginOptions) error {
+	w, err := a.writer(o.configDir)
+	if err != nil {
+		return err
+	}
+	host := a.registryHost()
+	var old dockerconfig.Credential
+	var found bool
+	// When Docker already asks docr's own helper there is no stored secret;
+	// asking the helper would only mint a credential (and revoking it would
+	// leave the helper's cache serving a dead one).
+	if helperFor(w.Path(), host) != "docr" {
+		if old, found, err = w.Lookup(ctx, host); err != nil {
+			return err
+		}
+	}
+	if _, err := exec.LookPath(helperProgram); err != nil {
+		return fmt.Errorf("%s is not in PATH; install it with: ln -s \"$(command -v docr)\" \"$(dirname \"$(command -v docr)\")/%s\"", helperProgram, helperProgram)
+	}
+	if err := w.SetCredHelper(ctx, host, "docr"); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.env.Stdout, "Docker now asks %s for %s credentials (credHelpers in %s); no secret is stored.\n", helperProgram, host, w.Path())
+	if found && old.Password != "" {
+		if err := facade.RevokeCredential(ctx, old.Password, a.revokeOptions("")...); err != nil {
+			return fmt.Errorf("dropped the old stored credential for %s but could not revoke it: %w", host, err)
+		}
+		fmt.Fprintf(a.env.Stdout, "Revoked the credential previously stored for %s.\n", host)
+	}
+	return nil
+}
+
+func logoutCmd() *command {
+	return &command{
+		name:    "logout",
+		args:    "[--registry NAME] [--config DIR] [--revoke-url URL] [--no-revoke]",
+		summary: "Remove the registry login and revoke its credential",
+		example: `  docr logout
+  docr logout --no-revoke           # only forget it locally`,
+		setup: func(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
+			var registry, configDir, revokeURL string
+			var noRevoke bool
+			fs.StringVar(&registry, "registry", "", "registry name (all registries share one Docker host; accepted for symmetry with login)")
+			fs.StringVar(&configDir, "config", "", "Docker config directory (default $DOCKER_CONFIG, then ~/.docker)")
+			fs.StringVar(&revokeURL, "revoke-url", "", "OAuth revocation endpoint (default $DOCR_REVOKE_URL, then "+facade.DefaultRevokeURL+")")
+			fs.BoolVar(&noRevoke, "no-revoke", false, "remove the entry but do not revoke the credential")
+			return noArgs("logout", func(ctx context.Context) error {
+				if noRevoke && revokeURL != "" {
+					return usagef("--no-revoke and --revoke-url cannot be used together")
+				}
+				return a.logout(ctx, configDir, revokeURL, noRevoke)
+			})
+		},
+	}
+}
+
+func (a *app) revokeOptions(url string) []facade.Option {
+	if url == "" {
+		url = a.env.getenv(envRevokeURL)
+	}
+	opts := a.transportOptions()
+	if url != "" {
+		opts = append(opts, facade.WithRevokeURL(url))
+	}
+	return opts
+}
+
+func (a *app) logout(ctx context.Context, configDir, revokeURL string, noRevoke bool) error {
+	w, err := a.writer(configDir)
+	if err != nil {
+		return err
+	}
+	host := a.registryHost()
+	if helperFor(w.Path(), host) == "docr" {
+		// Docker asks docr's own helper for this host: forget and revoke its
+		// cached credential instead of asking the helper (which would mint one).
+		n, err := a.helperErase(ctx, host, revokeURL, noRevoke)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.env.Stdout, "Dropped %d cached credential(s) of %s for %s.\n", n, helperProgram, host)
+		return nil
+	}
+	removed, err := w.Remove(ctx, host)
+	if err != nil {
+		return err
+	}
+	if len(removed) == 0 {
+		fmt.Fprintf(a.env.Stdout, "Not logged in to %s; nothing to remove from %s.\n", host, w.Path())
+		return nil
+	}
+	fmt.Fprintf(a.env.Stdout, "Removed %s from %s.\n", host, w.Path())
+	if noRevoke {
+		fmt.Fprintln(a.env.Stdout, "The credential was not revoked (--no-revoke); it stays valid until it expires.")
+		return nil
+	}
+	var errs []error
+	for _, c := range removed {
+		if err := facade.RevokeCredential(ctx, c.Password, a.revokeOptions(revokeURL)...); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		fmt.Fprintf(a.env.Stdout, "Revoked the credential for %s.\n", c.Host)
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("removed %s from the config, but revoking its credential failed: %w", host, errors.Join(errs...))
+	}
+	return nil
+}
+
+// helperFor returns the credential helper Docker asks for host according to
+// the config file at path: credHelpers[host], else credsStore. It returns ""
+// when the file cannot be read (dockerconfig reports those problems itself).
+func helperFor(path, host string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	var cfg struct {
+		CredsStore  string            `json:"credsStore"`
+		CredHelpers map[string]string `json:"credHelpers"`
+	}
+	if json.Unmarshal(data, &cfg) != nil {
+		return ""
+	}
+	if h := cfg.CredHelpers[host]; h != "" {
+		return h
+	}
+	return cfg.CredsStore
+}
+
+func dockerConfigCmd() *command {
+	return &command{
+		name:    "docker-config",
+		args:    "[--registry NAME] [--read-write] [--expiry-seconds N | --never-expire]",
+		summary: "Print a Docker config.json with credentials (read-only, never expires by default)",
+		example: `  docr docker-config --expiry-seconds 3600 > config.json`,
+		setup: func(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
+			var registry string
+			var readWrite bool
+			fs.StringVar(&registry, "registry", "", "registry name (default: the account's registry)")
+			fs.BoolVar(&readWrite, "read-write", false, "push (read-write) credentials")
+			expiry := addExpiryFlags(fs, "default: never expires")
+			return noArgs("docker-config", func(ctx context.Context) error {
+				req := facade.CredentialsRequest{Registry: registry, ReadWrite: readWrite}
+				if err := expiry.request(&req, 0); err != nil {
+					return err
+				}
+				c, err := a.client()
+				if err != nil {
+					return err
+				}
+				creds, err := c.DockerCredentials(ctx, req)
+				if err != nil {
+					return err
+				}
+				out := append([]byte(creds.Raw), '\n')
+				_, err = a.env.Stdout.Write(out)
+				return err
+			})
+		},
+	}
+}
+
+func kubernetesManifestCmd() *command {
+	return &command{
+		name:    "kubernetes-manifest",
+		args:    "[--registry NAME] [--name NAME] [--namespace NS] [--expiry-seconds N | --never-expire] [--output yaml|json] [--dosecret-annotation=true|false]",
+		summary: "Print a Kubernetes Secret for pulling from the registry (read-only, never expires by default)",
+		example: `  docr kubernetes-manifest | kubectl apply -f -
+  docr kubernetes-manifest --namespace apps --name pull-secret --output json`,
+		setup: func(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
+			var registry, name, namespace, output string
+			var annotate bool
+			fs.StringVar(&registry, "registry", "", "registry name (default: looked up with GET /v2/registry)")
+			fs.StringVar(&name, "name", "", "Secret name (default registry-<registry name>)")
+			fs.StringVar(&namespace, "namespace", "kube-system", "Secret namespace")
+			expiry := addExpiryFlags(fs, "default: never expires")
+			fs.StringVar(&output, "output", "yaml", "output format: yaml or json")
+			fs.BoolVar(&annotate, "dosecret-annotation", true, "add digitalocean.com/dosecret-identifier so DOSecret copies the Secret to every namespace (default true in kube-system, else false)")
+			return noArgs("kubernetes-manifest", func(ctx context.Context) error {
+				if output != "yaml" && output != "json" {
+					return usagef("--output must be yaml or json, not %q", output)
+				}
+				if !isSet(fs, "dosecret-annotation") {
+					annotate = namespace == "kube-system"
+				}
+				if err := kubesecret.ValidateNamespace(namespace); err != nil {
+					return usagef("--namespace: %v", err)
+				}
+				if name != "" {
+					if err := kubesecret.ValidateName(name); err != nil {
+						return usagef("--name: %v", err)
+					}
+				}
+				req := facade.CredentialsRequest{Registry: registry}
+				if err := expiry.request(&req, 0); err != nil {
+					return err
+				}
+				c, err := a.client()
+				if err != nil {
+					return err
+				}
+				regName := registry
+				if regName == "" {
+					if regName, err = accountRegistry(ctx, c); err != nil {
+						return err
+					}
+				}
+				opts := kubesecret.Options{Name: name, RegistryName: regName, Namespace: namespace, DOSecretAnnotation: annotate}
+				if name == "" {
+					if err := kubesecret.ValidateName(kubesecret.DefaultNamePrefix + regName); err != nil {
+						return usagef("the default Secret name is not valid (%v); set --name", err)
+					}
+				}
+				creds, err := c.DockerCredentials(ctx, req)
+				if err != nil {
+					return err
+				}
+				return a.printSecret(creds, opts, output)
+			})
+		},
+	}
+}
+
+// printSecret writes the whole manifest or nothing.
+func (a *app) printSecret(creds *facade.Credentials, opts kubesecret.Options, output string) error {
+	s, err := kubesecret.New(creds.Raw, opts)
+	if err != nil {
+		return err
+	}
+	var out []byte
+	if output == "json" {
+		out, err = s.JSON()
+	} else {
+		out, err = s.YAML()
+	}
+	if err != nil {
+		return err
+	}
+	_, err = a.env.Stdout.Write(out)
+	return err
+}
+
+// accountRegistry returns the name of the account's registry.
+func accountRegistry(ctx context.Context, c *facade.Client) (string, error) {
+	//lint:ignore SA1019 GET /v2/registry is how doctl finds the account's registry; it still works
+	resp, err := facade.Check(c.API().RegistryGetWithResponse(ctx))
+	if err != nil {
+		return "", fmt.Errorf("look up the registry name (pass --registry to skip): %w", err)
+	}
+	if resp.JSON200 == nil || resp.JSON200.Registry == nil || resp.JSON200.Registry.Name == nil || *resp.JSON200.Registry.Name == "" {
+		return "", errors.New("look up the registry name: the API returned no registry; pass --registry")
+	}
+	return *resp.JSON200.Registry.Name, nil
+}
+
+func versionCmd() *command {
+	return &command{
+		name:    "version",
+		summary: "Print the docr version",
+		example: "  docr version",
+		setup: func(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
+			return noArgs("version", func(context.Context) error {
+				fmt.Fprintf(a.env.Stdout, "docr %s\n", facade.Version)
+				return nil
+			})
+		},
+	}
+}
+
+// trimServerURL turns a Docker server URL into a host: it drops the scheme
+// and any path.
+func trimServerURL(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.Index(s, "://"); i >= 0 {
+		s = s[i+3:]
+	}
+	if i := strings.IndexByte(s, '/'); i >= 0 {
+		s = s[:i]
+	}
+	return strings.ToLower(s)
+}

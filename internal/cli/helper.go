@@ -1,0 +1,326 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/docr-dev/docr/facade"
+)
+
+// The credential helper mints short-lived credentials on demand and caches
+// them so that one docker pull does not mint several.
+const (
+	helperDefaultExpiry = time.Hour
+	helperMaxExpiry     = 24 * time.Hour
+	// helperReuseMargin: a cached credential is served until this long
+	// before it expires.
+	helperReuseMargin = 5 * time.Minute
+	// errNotFound is the exact message of the credential helper protocol
+	// (docker-credential-helpers/credentials.errCredentialsNotFoundMessage).
+	errNotFound = "credentials not found in native keychain"
+)
+
+func credentialHelperCmd() *command {
+	return &command{
+		name:    "credential-helper",
+		args:    "get|store|erase|list|version",
+		summary: "Act as a Docker credential helper (also when run as docker-credential-docr)",
+		example: `  ln -s "$(command -v docr)" "$(dirname "$(command -v docr)")/docker-credential-docr"
+  docr login --helper                 # sets credHelpers["registry.digitalocean.com"] = "docr"
+  echo registry.digitalocean.com | docker-credential-docr get
+
+Environment: DIGITALOCEAN_TOKEN (or DIGITALOCEAN_ACCESS_TOKEN), DIGITALOCEAN_API_URL,
+DOCR_HELPER_EXPIRY_SECONDS (default 3600, at most 86400), DOCR_HELPER_READ_WRITE=true
+for push credentials, DOCR_REGISTRY_HOST (default registry.digitalocean.com).`,
+		setup: func(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
+			return func(ctx context.Context, args []string) error {
+				if len(args) != 1 {
+					return usagef("credential-helper takes one action: get, store, erase, list or version")
+				}
+				return a.credentialHelper(ctx, args[0])
+			}
+		},
+	}
+}
+
+// helperFailure is a protocol error: its message goes to stdout, as the
+// credential helper protocol requires, and the exit code is 1.
+type helperFailure struct{ msg string }
+
+func (e *helperFailure) Error() string { return e.msg }
+
+func (a *app) credentialHelper(ctx context.Context, action string) error {
+	var err error
+	switch action {
+	case "get":
+		err = a.helperGet(ctx)
+	case "store":
+		_, _ = io.Copy(io.Discard, io.LimitReader(a.env.Stdin, 1<<20))
+		err = &helperFailure{"docr mints credentials on demand and stores none; use 'docr login' to store a credential"}
+	case "erase":
+		var host string
+		if host, err = a.readServerURL(); err == nil {
+			if host == a.registryHost() {
+				_, err = a.helperErase(ctx, host, "", false)
+			}
+		}
+	case "list":
+		err = a.helperList()
+	case "version":
+		fmt.Fprintf(a.env.Stdout, "docr credential helper %s\n", facade.Version)
+	default:
+		return usagef("unknown credential-helper action %q: want get, store, erase, list or version", action)
+	}
+	var hf *helperFailure
+	var ue *usageError
+	switch {
+	case errors.As(err, &hf):
+		fmt.Fprintln(a.env.Stdout, hf.msg)
+		return exitCodeOnly{}
+	case err != nil && !errors.As(err, &ue):
+		// Docker shows what a helper prints on stdout; people read stderr.
+		fmt.Fprintln(a.env.Stdout, "docr: "+errorLine(err))
+	}
+	return err
+}
+
+// exitCodeOnly fails with exit code 1 without another message.
+type exitCodeOnly struct{}
+
+func (exitCodeOnly) Error() string { return "" }
+
+func (a *app) readServerURL() (string, error) {
+	data, err := io.ReadAll(io.LimitReader(a.env.Stdin, 64<<10))
+	if err != nil {
+		return "", err
+	}
+	host := trimServerURL(string(data))
+	if host == "" {
+		return "", &helperFailure{"no server URL on standard input"}
+	}
+	return host, nil
+}
+
+// helperSettings are read from the environment at each run.
+func (a *app) helperSettings() (expiry time.Duration, readWrite bool, err error) {
+	expiry = helperDefaultExpiry
+	if v := strings.TrimSpace(a.env.getenv(envHelperExpiry)); v != "" {
+		n, perr := strconv.ParseInt(v, 10, 64)
+		if perr != nil || n < 1 || n > int64(helperMaxExpiry/time.Second) {
+			return 0, false, fmt.Errorf("%s must be a whole number of seconds from 1 to %d (the helper never mints long-lived credentials)", envHelperExpiry, int64(helperMaxExpiry/time.Second))
+		}
+		expiry = time.Duration(n) * time.Second
+	}
+	if v := strings.TrimSpace(a.env.getenv(envHelperReadWrite)); v != "" {
+		if readWrite, err = strconv.ParseBool(v); err != nil {
+			return 0, false, fmt.Errorf("%s must be true or false", envHelperReadWrite)
+		}
+	}
+	return expiry, readWrite, nil
+}
+
+type helperReply struct {
+	ServerURL string `json:"ServerURL"`
+	Username  string `json:"Username"`
+	Secret    string `json:"Secret"`
+}
+
+func (a *app) helperGet(ctx context.Context) error {
+	data, err := io.ReadAll(io.LimitReader(a.env.Stdin, 64<<10))
+	if err != nil {
+		return err
+	}
+	serverURL := strings.TrimSpace(string(data))
+	host := trimServerURL(serverURL)
+	if host == "" || host != a.registryHost() {
+		return &helperFailure{errNotFound}
+	}
+	expiry, readWrite, err := a.helperSettings()
+	if err != nil {
+		return err
+	}
+	cache := a.loadCache()
+	key := cacheKey(host, readWrite)
+	now := a.env.now()
+	if e, ok := cache.Entries[key]; ok && e.ExpiresAt.Sub(now) > helperReuseMargin && e.Username != "" && e.Password != "" {
+		return a.writeReply(serverURL, e.Username, e.Password)
+	}
+	c, err := a.client()
+	if err != nil {
+		return err
+	}
+	creds, err := c.DockerCredentials(ctx, facade.CredentialsRequest{ReadWrite: readWrite, Expiry: expiry})
+	if err != nil {
+		return err
+	}
+	entry, ok := creds.Config.Auths[host]
+	if !ok {
+		return fmt.Errorf("the API issued credentials for %v, not for %s; set %s", creds.Hosts(), host, envRegistryHost)
+	}
+	cache.Entries[key] = cacheEntry{Host: host, ReadWrite: readWrite, Username: entry.Username, Password: entry.Password, ExpiresAt: creds.ExpiresAt}
+	cache.prune(now)
+	if err := a.saveCache(cache); err != nil {
+		fmt.Fprintf(a.env.Stderr, "docr: warning: could not cache the credential: %v\n", err)
+	}
+	return a.writeReply(serverURL, entry.Username, entry.Password)
+}
+
+func (a *app) writeReply(serverURL, user, secret string) error {
+	out, err := json.Marshal(helperReply{ServerURL: serverURL, Username: user, Secret: secret})
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(a.env.Stdout, "%s\n", out)
+	return err
+}
+
+// helperErase drops the cached credentials of host and, unless noRevoke,
+// revokes them. It returns how many it dropped.
+func (a *app) helperErase(ctx context.Context, host, revokeURL string, noRevoke bool) (int, error) {
+	cache := a.loadCache()
+	var dropped []cacheEntry
+	for k, e := range cache.Entries {
+		if e.Host == host {
+			dropped = append(dropped, e)
+			delete(cache.Entries, k)
+		}
+	}
+	if len(dropped) == 0 {
+		return 0, nil
+	}
+	if err := a.saveCache(cache); err != nil {
+		return 0, err
+	}
+	if noRevoke {
+		return len(dropped), nil
+	}
+	var errs []error
+	for _, e := range dropped {
+		if e.ExpiresAt.Before(a.env.now()) {
+			continue // already useless
+		}
+		if err := facade.RevokeCredential(ctx, e.Password, a.revokeOptions(revokeURL)...); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return len(dropped), fmt.Errorf("dropped the cached credentials of %s, but revoking failed: %w", host, errors.Join(errs...))
+	}
+	return len(dropped), nil
+}
+
+func (a *app) helperList() error {
+	out, err := json.Marshal(map[string]string{a.registryHost(): "docr"})
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(a.env.Stdout, "%s\n", out)
+	return err
+}
+
+// helperCache is the credential helper's cache file: short-lived
+// credentials only, mode 0600.
+type helperCache struct {
+	Entries map[string]cacheEntry `json:"entries"`
+}
+
+type cacheEntry struct {
+	Host      string    `json:"host"`
+	ReadWrite bool      `json:"read_write"`
+	Username  string    `json:"username"`
+	Password  string    `json:"password"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+func cacheKey(host string, readWrite bool) string {
+	if readWrite {
+		return host + " rw"
+	}
+	return host + " ro"
+}
+
+// prune drops expired entries.
+func (c *helperCache) prune(now time.Time) {
+	for k, e := range c.Entries {
+		if !e.ExpiresAt.After(now) {
+			delete(c.Entries, k)
+		}
+	}
+}
+
+// cachePath is <user cache dir>/docr/credential-helper.json.
+func (a *app) cachePath() (string, error) {
+	dir := a.env.getenv("XDG_CACHE_HOME")
+	if dir == "" || !filepath.IsAbs(dir) {
+		var err error
+		if dir, err = os.UserCacheDir(); err != nil {
+			return "", fmt.Errorf("find the user cache directory: %w", err)
+		}
+	}
+	return filepath.Join(dir, "docr", "credential-helper.json"), nil
+}
+
+// loadCache reads the cache; a missing or corrupt cache is an empty one (it
+// is replaced on the next save).
+func (a *app) loadCache() *helperCache {
+	c := &helperCache{Entries: map[string]cacheEntry{}}
+	p, err := a.cachePath()
+	if err != nil {
+		return c
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return c
+	}
+	var got helperCache
+	if json.Unmarshal(data, &got) != nil || got.Entries == nil {
+		return c
+	}
+	got.prune(a.env.now())
+	return &got
+}
+
+// saveCache writes the cache atomically with mode 0600 in a 0700 directory.
+func (a *app) saveCache(c *helperCache) error {
+	p, err := a.cachePath()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(p), ".credential-helper-*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), p)
+}
