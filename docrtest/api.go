@@ -125,8 +125,8 @@ func (a *api) RegistriesUpdateGarbageCollection(_ context.Context, req gen.Regis
 	return gen.RegistriesUpdateGarbageCollection200JSONResponse{GarbageCollectionResponseJSONResponse: out}, nil
 }
 
-func (a *api) RegistriesListGarbageCollections(_ context.Context, req gen.RegistriesListGarbageCollectionsRequestObject) (gen.RegistriesListGarbageCollectionsResponseObject, error) {
-	out, err := a.s.listGCs(req.RegistryName, req.Params.Page, req.Params.PerPage)
+func (a *api) RegistriesListGarbageCollections(ctx context.Context, req gen.RegistriesListGarbageCollectionsRequestObject) (gen.RegistriesListGarbageCollectionsResponseObject, error) {
+	out, err := a.s.listGCs(ctx, req.RegistryName, req.Params.Page, req.Params.PerPage)
 	if err != nil {
 		return nil, err
 	}
@@ -278,8 +278,8 @@ func (a *api) RegistryUpdateGarbageCollection(_ context.Context, req gen.Registr
 	return gen.RegistryUpdateGarbageCollection200JSONResponse{GarbageCollectionResponseJSONResponse: out}, nil
 }
 
-func (a *api) RegistryListGarbageCollections(_ context.Context, req gen.RegistryListGarbageCollectionsRequestObject) (gen.RegistryListGarbageCollectionsResponseObject, error) {
-	out, err := a.s.listGCs(req.RegistryName, req.Params.Page, req.Params.PerPage)
+func (a *api) RegistryListGarbageCollections(ctx context.Context, req gen.RegistryListGarbageCollectionsRequestObject) (gen.RegistryListGarbageCollectionsResponseObject, error) {
+	out, err := a.s.listGCs(ctx, req.RegistryName, req.Params.Page, req.Params.PerPage)
 	if err != nil {
 		return nil, err
 	}

@@ -175,7 +175,7 @@ func TestGarbageCollectionRunsByTheClock(t *testing.T) {
 	// An orphan blob: delete a manifest whose blobs no other manifest uses.
 	d, err := f.c.RegistriesDeleteRepositoryManifestWithResponse(ctx, "example", "repo-1", digestV1)
 	check(t, err, d.HTTPResponse, 204)
-	typ := gen.RegistryRunGcTypeUntaggedManifestsAndUnreferencedBlobs
+	typ := gen.GarbageCollectionTypeUntaggedManifestsAndUnreferencedBlobs
 	s, err := f.c.RegistriesRunGarbageCollectionWithResponse(ctx, "example", gen.RegistryRunGc{Type: &typ})
 	check(t, err, s.HTTPResponse, 201)
 	before, err := f.c.RegistriesGetWithResponse(ctx, "example")

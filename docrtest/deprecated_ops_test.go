@@ -122,7 +122,7 @@ var singleRegistryCases = map[string]opCase{
 		equal(t, "active", *r.JSON200.GarbageCollection, *s.JSON201.GarbageCollection)
 	},
 	"registry_run_garbageCollection": func(t *testing.T, f *fixture) {
-		typ := gen.RegistryRunGcTypeUntaggedManifestsOnly
+		typ := gen.GarbageCollectionTypeUntaggedManifestsOnly
 		r, err := f.c.RegistryRunGarbageCollectionWithResponse(ctx, "example", gen.RegistryRunGc{Type: &typ})
 		check(t, err, r.HTTPResponse, 201)
 		equal(t, "status", *r.JSON201.GarbageCollection.Status, gen.GarbageCollectionStatusRequested)
@@ -145,8 +145,9 @@ var singleRegistryCases = map[string]opCase{
 			Uuid: ptr("eff0feee-49c7-4e8f-ba5c-a320c109c8a8"), RegistryName: ptr("example"),
 			Status:    ptr(gen.GarbageCollectionStatusSucceeded),
 			CreatedAt: ptr(time.Date(2020, 10, 30, 21, 3, 24, 0, time.UTC)), UpdatedAt: ptr(time.Date(2020, 10, 30, 21, 3, 44, 0, time.UTC)),
-			BlobsDeleted: ptr(42), FreedBytes: ptr(667),
+			BlobsDeleted: ptr(42), FreedBytes: ptr(667), Type: ptr(gen.GarbageCollectionTypeUnreferencedBlobsOnly),
 		}})
+		equal(t, "meta", *r.JSON200.Meta.Total, 1)
 		s, err := f.c.RegistryRunGarbageCollectionWithResponse(ctx, "example", gen.RegistryRunGc{})
 		check(t, err, s.HTTPResponse, 201)
 		r, err = f.c.RegistryListGarbageCollectionsWithResponse(ctx, "example", &gen.RegistryListGarbageCollectionsParams{PerPage: ptr(1)})

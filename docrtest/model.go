@@ -2,8 +2,10 @@ package docrtest
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
@@ -114,6 +116,7 @@ func (st *state) subscriptionJSON() gen.Subscription {
 
 func baseJSON(reg *registry) gen.RegistryBase {
 	return gen.RegistryBase{
+		Uuid:                       ptr(registryUUID(reg.name)),
 		Name:                       ptr(reg.name),
 		Region:                     ptr(reg.region),
 		CreatedAt:                  stamp(reg.createdAt),
@@ -125,6 +128,7 @@ func baseJSON(reg *registry) gen.RegistryBase {
 func (st *state) registryJSON(reg *registry) gen.Registry {
 	b := baseJSON(reg)
 	return gen.Registry{
+		Uuid:                       b.Uuid,
 		Name:                       b.Name,
 		Region:                     b.Region,
 		CreatedAt:                  b.CreatedAt,
@@ -141,10 +145,13 @@ func (s *Server) listRegistries() gen.AllRegistriesInfoResponseJSONResponse {
 	defer s.mu.Unlock()
 	var out gen.AllRegistriesInfoResponseJSONResponse
 	list := []gen.Registry{}
+	var total int64
 	for _, reg := range s.st.sortedRegistries() {
 		list = append(list, s.st.registryJSON(reg))
+		total += int64(reg.storageUsage())
 	}
 	out.Body.Registries = &list
+	out.Body.TotalStorageUsageBytes = &total
 	return out
 }
 
@@ -324,6 +331,7 @@ func gcJSON(regName string, g *gcRun) gen.GarbageCollection {
 		UpdatedAt:    stamp(g.updated),
 		BlobsDeleted: ptr(g.blobsDeleted),
 		FreedBytes:   ptr(g.freedBytes),
+		Type:         ptr(gen.GarbageCollectionType(g.typ)),
 	}
 }
 
@@ -386,7 +394,7 @@ func (s *Server) updateGC(name, id string, body *gen.UpdateRegistry) (gen.Garbag
 	return out, nil
 }
 
-func (s *Server) listGCs(name string, page, perPage *int) (gen.GarbageCollectionsResponseJSONResponse, error) {
+func (s *Server) listGCs(ctx context.Context, name string, page, perPage *int) (gen.GarbageCollectionsResponseJSONResponse, error) {
 	s.lock()
 	defer s.mu.Unlock()
 	var out gen.GarbageCollectionsResponseJSONResponse
@@ -402,6 +410,8 @@ func (s *Server) listGCs(name string, page, perPage *int) (gen.GarbageCollection
 		list = append(list, gcJSON(reg.name, reg.gcs[i]))
 	}
 	out.Body.GarbageCollections = &list
+	out.Body.Meta = &gen.MetaProperties{Total: ptr(len(reg.gcs))}
+	out.Body.Links = p.links(ctx, len(reg.gcs))
 	return out, nil
 }
 
@@ -666,4 +676,13 @@ func (s *Server) deleteRepository(regName, repoName string) error {
 	}
 	reg.deleteRepository(repo, now)
 	return nil
+}
+
+// registryUUID derives a stable UUID-shaped identifier from a registry name,
+// so that seeded fakes are deterministic.
+func registryUUID(name string) string {
+	h := sha256.Sum256([]byte("docrtest registry " + name))
+	h[6] = h[6]&0x0f | 0x50 // version 5 layout
+	h[8] = h[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
 }

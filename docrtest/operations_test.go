@@ -137,6 +137,7 @@ var multiRegistryCases = map[string]opCase{
 		equal(t, "region", *reg.Region, "fra1")
 		equal(t, "tier", *reg.Subscription.Tier.Slug, "basic")
 		equal(t, "created_at", *reg.CreatedAt, time.Date(2020, 3, 21, 16, 2, 37, 0, time.UTC))
+		equal(t, "total storage", *r.JSON200.TotalStorageUsageBytes, int64(*reg.StorageUsageBytes))
 
 		c, err := f.c.RegistriesCreateWithResponse(ctx, gen.MultiregistryCreate{Name: "aaa"})
 		check(t, err, c.HTTPResponse, 201)
@@ -149,7 +150,7 @@ var multiRegistryCases = map[string]opCase{
 		r, err := f.c.RegistriesCreateWithResponse(ctx, gen.MultiregistryCreate{Name: "second", Region: &region})
 		check(t, err, r.HTTPResponse, 201)
 		equal(t, "registry", *r.JSON201.Registry, gen.Multiregistry{
-			Name: ptr("second"), Region: ptr("nyc3"), CreatedAt: ptr(t0), StorageUsageBytes: ptr(0),
+			Uuid: ptr("492da094-8931-5836-b50e-7d032f8fe4b3"), Name: ptr("second"), Region: ptr("nyc3"), CreatedAt: ptr(t0), StorageUsageBytes: ptr(0),
 			StorageUsageBytesUpdatedAt: ptr(t0),
 		})
 		l, err := f.c.RegistriesListWithResponse(ctx)
@@ -223,7 +224,7 @@ var multiRegistryCases = map[string]opCase{
 		r, err := f.c.RegistriesGetWithResponse(ctx, "example")
 		check(t, err, r.HTTPResponse, 200)
 		equal(t, "registry", *r.JSON200.Registry, gen.Multiregistry{
-			Name: ptr("example"), Region: ptr("fra1"),
+			Uuid: ptr("764bb5cf-cde0-544e-acbb-6bf182484537"), Name: ptr("example"), Region: ptr("fra1"),
 			CreatedAt:                  ptr(time.Date(2020, 3, 21, 16, 2, 37, 0, time.UTC)),
 			StorageUsageBytes:          ptr(seedStorage),
 			StorageUsageBytesUpdatedAt: ptr(time.Date(2020, 4, 20, 16, 2, 37, 0, time.UTC)),
@@ -282,7 +283,7 @@ var multiRegistryCases = map[string]opCase{
 		checkError(t, err, r.HTTPResponse, r.Body, 404, "not_found")
 	},
 	"registries_run_garbageCollection": func(t *testing.T, f *fixture) {
-		typ := gen.RegistryRunGcTypeUntaggedManifestsAndUnreferencedBlobs
+		typ := gen.GarbageCollectionTypeUntaggedManifestsAndUnreferencedBlobs
 		r, err := f.c.RegistriesRunGarbageCollectionWithResponse(ctx, "example", gen.RegistryRunGc{Type: &typ})
 		check(t, err, r.HTTPResponse, 201)
 		g := *r.JSON201.GarbageCollection
@@ -290,7 +291,7 @@ var multiRegistryCases = map[string]opCase{
 			t.Fatalf("uuid %q", *g.Uuid)
 		}
 		equal(t, "gc", g, gen.GarbageCollection{
-			Uuid: g.Uuid, RegistryName: ptr("example"), Status: ptr(gen.GarbageCollectionStatusRequested),
+			Uuid: g.Uuid, Type: &typ, RegistryName: ptr("example"), Status: ptr(gen.GarbageCollectionStatusRequested),
 			CreatedAt: ptr(t0), UpdatedAt: ptr(t0), BlobsDeleted: ptr(0), FreedBytes: ptr(0),
 		})
 		r, err = f.c.RegistriesRunGarbageCollectionWithResponse(ctx, "example", gen.RegistryRunGc{})

@@ -56,6 +56,27 @@ func (e GarbageCollectionStatus) Valid() bool {
 	}
 }
 
+// Defines values for GarbageCollectionType.
+const (
+	GarbageCollectionTypeUnreferencedBlobsOnly                 GarbageCollectionType = "unreferenced blobs only"
+	GarbageCollectionTypeUntaggedManifestsAndUnreferencedBlobs GarbageCollectionType = "untagged manifests and unreferenced blobs"
+	GarbageCollectionTypeUntaggedManifestsOnly                 GarbageCollectionType = "untagged manifests only"
+)
+
+// Valid indicates whether the value is a known member of the GarbageCollectionType enum.
+func (e GarbageCollectionType) Valid() bool {
+	switch e {
+	case GarbageCollectionTypeUnreferencedBlobsOnly:
+		return true
+	case GarbageCollectionTypeUntaggedManifestsAndUnreferencedBlobs:
+		return true
+	case GarbageCollectionTypeUntaggedManifestsOnly:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MultiregistryCreateRegion.
 const (
 	MultiregistryCreateRegionAms3 MultiregistryCreateRegion = "ams3"
@@ -155,27 +176,6 @@ func (e RegistryCreateSubscriptionTierSlug) Valid() bool {
 	case RegistryCreateSubscriptionTierSlugProfessional:
 		return true
 	case RegistryCreateSubscriptionTierSlugStarter:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for RegistryRunGcType.
-const (
-	RegistryRunGcTypeUnreferencedBlobsOnly                 RegistryRunGcType = "unreferenced blobs only"
-	RegistryRunGcTypeUntaggedManifestsAndUnreferencedBlobs RegistryRunGcType = "untagged manifests and unreferenced blobs"
-	RegistryRunGcTypeUntaggedManifestsOnly                 RegistryRunGcType = "untagged manifests only"
-)
-
-// Valid indicates whether the value is a known member of the RegistryRunGcType enum.
-func (e RegistryRunGcType) Valid() bool {
-	switch e {
-	case RegistryRunGcTypeUnreferencedBlobsOnly:
-		return true
-	case RegistryRunGcTypeUntaggedManifestsAndUnreferencedBlobs:
-		return true
-	case RegistryRunGcTypeUntaggedManifestsOnly:
 		return true
 	default:
 		return false
@@ -285,6 +285,9 @@ type GarbageCollection struct {
 	// Status Example: requested
 	Status *GarbageCollectionStatus `json:"status,omitempty"`
 
+	// Type What a garbage collection deletes.
+	Type *GarbageCollectionType `json:"type,omitempty"`
+
 	// UpdatedAt Example: 2020-10-30T21:03:44Z
 	UpdatedAt *time.Time `json:"updated_at,omitempty"`
 
@@ -294,6 +297,9 @@ type GarbageCollection struct {
 
 // GarbageCollectionStatus Example: requested
 type GarbageCollectionStatus string
+
+// GarbageCollectionType What a garbage collection deletes.
+type GarbageCollectionType string
 
 // Meta Result-set metadata of a paged listing.
 type Meta struct {
@@ -366,6 +372,7 @@ type Registry struct {
 
 	// Subscription The account's registry subscription.
 	Subscription *Subscription `json:"subscription,omitempty"`
+	Uuid         *string       `json:"uuid,omitempty"`
 }
 
 // RegistryBase Fields shared by every registry representation.
@@ -384,6 +391,7 @@ type RegistryBase struct {
 
 	// StorageUsageBytesUpdatedAt Example: 2020-11-04T21:39:49.530562231Z
 	StorageUsageBytesUpdatedAt *time.Time `json:"storage_usage_bytes_updated_at,omitempty"`
+	Uuid                       *string    `json:"uuid,omitempty"`
 }
 
 // RegistryCreate Request body that creates the account's registry.
@@ -406,12 +414,9 @@ type RegistryCreateSubscriptionTierSlug string
 
 // RegistryRunGc Request body that starts a garbage collection.
 type RegistryRunGc struct {
-	// Type Example: unreferenced blobs only
-	Type *RegistryRunGcType `json:"type,omitempty"`
+	// Type What a garbage collection deletes.
+	Type *GarbageCollectionType `json:"type,omitempty"`
 }
-
-// RegistryRunGcType Example: unreferenced blobs only
-type RegistryRunGcType string
 
 // Repository A repository, as the page-number listing returns it.
 type Repository struct {
@@ -603,7 +608,8 @@ type TokenPaginationPageToken = string
 
 // AllRegistriesInfoResponse defines model for all_registries_info_response.
 type AllRegistriesInfoResponse struct {
-	Registries *[]Registry `json:"registries,omitempty"`
+	Registries             *[]Registry `json:"registries,omitempty"`
+	TotalStorageUsageBytes *int64      `json:"total_storage_usage_bytes,omitempty"`
 }
 
 // AllRepositoriesResponse defines model for all_repositories_response.
@@ -646,6 +652,12 @@ type GarbageCollectionResponse struct {
 // GarbageCollectionsResponse defines model for garbage_collections_response.
 type GarbageCollectionsResponse struct {
 	GarbageCollections *[]GarbageCollection `json:"garbage_collections,omitempty"`
+
+	// Links The page links of a paged listing.
+	Links *PageLinks `json:"links,omitempty"`
+
+	// Meta The total count of a paged listing.
+	Meta *MetaProperties `json:"meta,omitempty"`
 }
 
 // MultiregistryInfoResponse defines model for multiregistry_info_response.
@@ -18531,7 +18543,8 @@ type AllRegistriesInfoResponseResponseHeaders struct {
 }
 type AllRegistriesInfoResponseJSONResponse struct {
 	Body struct {
-		Registries *[]Registry `json:"registries,omitempty"`
+		Registries             *[]Registry `json:"registries,omitempty"`
+		TotalStorageUsageBytes *int64      `json:"total_storage_usage_bytes,omitempty"`
 	}
 
 	Headers AllRegistriesInfoResponseResponseHeaders
@@ -18630,6 +18643,12 @@ type GarbageCollectionsResponseResponseHeaders struct {
 type GarbageCollectionsResponseJSONResponse struct {
 	Body struct {
 		GarbageCollections *[]GarbageCollection `json:"garbage_collections,omitempty"`
+
+		// Links The page links of a paged listing.
+		Links *PageLinks `json:"links,omitempty"`
+
+		// Meta The total count of a paged listing.
+		Meta *MetaProperties `json:"meta,omitempty"`
 	}
 
 	Headers GarbageCollectionsResponseResponseHeaders
