@@ -292,7 +292,12 @@ func (a *app) client() (*facade.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return facade.New(tok, append(a.transportOptions(), facade.WithBaseURL(a.baseURL()))...)
+	c, err := facade.New(tok, append(a.transportOptions(), facade.WithBaseURL(a.baseURL()))...)
+	if err != nil && !errors.Is(err, facade.ErrInvalidToken) {
+		// The other options are fixed; only the base URL can be wrong.
+		return nil, fmt.Errorf("API URL (--api-url or $%s): %w", envAPIURL, err)
+	}
+	return c, err
 }
 
 // registryHost is the Docker host docr logs in to: $DOCR_REGISTRY_HOST or

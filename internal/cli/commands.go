@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"strings"
@@ -158,6 +159,11 @@ func (a *app) loginHelper(ctx context.Context, o loginOptions) error {
 			return err
 		}
 	}
+	if found && old.Password != "" {
+		if err := a.checkRevokeURL(""); err != nil {
+			return err
+		}
+	}
 	if _, err := exec.LookPath(helperProgram); err != nil {
 		return fmt.Errorf("%s is not in PATH; install it with: ln -s \"$(command -v docr)\" \"$(dirname \"$(command -v docr)\")/%s\"", helperProgram, helperProgram)
 	}
@@ -198,6 +204,29 @@ func logoutCmd() *command {
 	}
 }
 
+// checkRevokeURL checks the revocation endpoint (flagURL, else
+// $DOCR_REVOKE_URL) before a command drops a credential: once removed from
+// the config, a credential can no longer be revoked. The message does not
+// repeat the URL, which may hold user info.
+func (a *app) checkRevokeURL(flagURL string) error {
+	raw, src := flagURL, "--revoke-url"
+	if raw == "" {
+		raw, src = a.env.getenv(envRevokeURL), "$"+envRevokeURL
+	}
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil && u.RawQuery == "" && u.Fragment == "" {
+		return nil
+	}
+	msg := src + " must be an absolute http or https URL without user info, query or fragment"
+	if src == "--revoke-url" {
+		return usagef("%s", msg)
+	}
+	return errors.New(msg)
+}
+
 func (a *app) revokeOptions(url string) []facade.Option {
 	if url == "" {
 		url = a.env.getenv(envRevokeURL)
@@ -210,6 +239,11 @@ func (a *app) revokeOptions(url string) []facade.Option {
 }
 
 func (a *app) logout(ctx context.Context, configDir, revokeURL string, noRevoke bool) error {
+	if !noRevoke {
+		if err := a.checkRevokeURL(revokeURL); err != nil {
+			return err
+		}
+	}
 	w, err := a.writer(configDir)
 	if err != nil {
 		return err

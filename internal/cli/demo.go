@@ -26,14 +26,20 @@ func fakeAPICmd() *command {
 		example: `  docr fake-api --addr 127.0.0.1:8080 --token test-token
   curl -H "Authorization: Bearer test-token" http://127.0.0.1:8080/v2/registry`,
 		setup: func(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
-			var addr, token, host string
+			var addr, host string
 			fs.StringVar(&addr, "addr", "127.0.0.1:0", "listen address (port 0 picks a free port)")
-			fs.StringVar(&token, "token", "", "API token the fake accepts (default: a random one, printed)")
+			// --token (and --token-file) are the global flags: here they set
+			// the API token the fake accepts (default: a random one, printed).
+			// $DIGITALOCEAN_TOKEN is not used.
 			fs.StringVar(&host, "registry-host", "", `auths key of issued credentials (default registry.digitalocean.com; "self" for the fake's own address, so docker can log in to it)`)
 			return noArgs("fake-api", func(ctx context.Context) error {
 				var opts []docrtest.Option
-				if token != "" {
-					opts = append(opts, docrtest.WithToken(token))
+				if a.token != "" || a.tokenFile != "" {
+					token, err := a.readToken()
+					if err != nil {
+						return err
+					}
+					opts = append(opts, docrtest.WithToken(strings.TrimSpace(token)))
 				}
 				switch host {
 				case "":

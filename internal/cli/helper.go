@@ -70,7 +70,9 @@ func (a *app) credentialHelper(ctx context.Context, action string) error {
 		var host string
 		if host, err = a.readServerURL(); err == nil {
 			if host == a.registryHost() {
-				_, err = a.helperErase(ctx, host, "", false)
+				if err = a.checkRevokeURL(""); err == nil {
+					_, err = a.helperErase(ctx, host, "", false)
+				}
 			}
 		}
 	case "list":
@@ -263,7 +265,13 @@ func (a *app) cachePath() (string, error) {
 	if dir == "" || !filepath.IsAbs(dir) {
 		var err error
 		if dir, err = os.UserCacheDir(); err != nil {
-			return "", fmt.Errorf("find the user cache directory: %w", err)
+			// os.UserCacheDir refuses a relative $XDG_CACHE_HOME; the XDG
+			// spec says to ignore it, which means $HOME/.cache.
+			home, herr := os.UserHomeDir()
+			if herr != nil {
+				return "", fmt.Errorf("find the user cache directory: %w", err)
+			}
+			dir = filepath.Join(home, ".cache")
 		}
 	}
 	return filepath.Join(dir, "docr", "credential-helper.json"), nil
