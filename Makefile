@@ -8,7 +8,7 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 PINNED      := ../shared/upstream/digitalocean-openapi-7c1300c4
 UPSTREAM    ?= $(PINNED)
 
-.PHONY: all generate spec spec-diff check-generated check-spec fmt-check vet staticcheck lint test test-race vuln fuzz fuzz-short
+.PHONY: compat bench-build bench all generate spec spec-diff check-generated check-spec fmt-check vet staticcheck lint test test-race vuln fuzz fuzz-short
 
 all: test
 
@@ -55,8 +55,16 @@ lint: fmt-check vet staticcheck
 test-race:
 	$(GO) test -race ./...
 
-## test: the whole suite: lint, race tests, generated-code and spec checks
-test: lint test-race check-generated check-spec
+## compat: godo, a client docr did not write, against the fake API (separate module)
+compat:
+	cd compat && $(GO) vet ./... && $(STATICCHECK) ./... && $(GO) test -race ./...
+
+## bench-build: the benchmark module compiles and its assertions hold (no timing)
+bench-build:
+	cd bench && $(GO) vet ./... && $(STATICCHECK) ./... && $(GO) test -run 'Test' -bench '^$$' ./...
+
+## test: the whole suite: lint, race tests, generated-code and spec checks, godo compatibility
+test: lint test-race check-generated check-spec compat bench-build
 
 FUZZTIME ?= 60s
 

@@ -102,6 +102,21 @@ func TestLoginHelperWithDockerClient(t *testing.T) {
 	}
 }
 
+// A plain docr login, once Docker asks docr's own helper, stores nothing and
+// mints nothing: the helper refuses store, so a minted credential could
+// only be revoked again.
+func TestLoginAfterLoginHelper(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	cfg := filepath.Join(h.docker, "config.json")
+	ok(t, h.docr("login", "--helper"))
+	fails(t, h.docr("login"), 1, "Docker already asks docker-credential-docr for registry.digitalocean.com", `remove credHelpers["registry.digitalocean.com"] from `+cfg)
+	if n := len(h.srv.Requests()); n != 0 {
+		t.Errorf("login sent %d requests", n)
+	}
+	wantJSONFile(t, cfg, `{"credHelpers": {"registry.digitalocean.com": "docr"}}`)
+}
+
 // A plain docr login stores a read-write credential the client can push
 // with; after docr logout the client has nothing and the credential is
 // dead.

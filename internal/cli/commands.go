@@ -66,6 +66,11 @@ func (a *app) login(ctx context.Context, o loginOptions) error {
 	if err != nil {
 		return err
 	}
+	if host := a.registryHost(); helperFor(w.Path(), host) == "docr" {
+		// docr's own helper refuses store: minting now would only create a
+		// credential to revoke again.
+		return fmt.Errorf("Docker already asks %s for %s (set up by 'docr login --helper'), so there is nothing to store; to store a credential instead, remove credHelpers[%q] from %s", helperProgram, host, host, w.Path())
+	}
 	c, err := a.client()
 	if err != nil {
 		return err
