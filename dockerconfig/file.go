@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -165,6 +166,27 @@ func (w *Writer) lock(ctx context.Context, target string, shared bool) (unlock f
 		return nil, fmt.Errorf("%w: %s is still held after %s by another process updating the Docker config; try again", ErrLockTimeout, lockPath, w.lockTimeout)
 	default:
 		return nil, fmt.Errorf("cannot lock %s: %w", lockPath, err)
+	}
+}
+
+// removeStaleTemps deletes the temporary files that an update killed
+// before its rename (SIGKILL, power loss) left beside target: they are
+// 0600 but hold the credentials of that update. It must be called with the
+// exclusive lock held, when no other docr is writing one.
+func (w *Writer) removeStaleTemps(target string) {
+	dir, prefix := filepath.Dir(target), "."+filepath.Base(target)+".tmp-"
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if !strings.HasPrefix(e.Name(), prefix) || !e.Type().IsRegular() {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		if err := os.Remove(p); err == nil {
+			w.log.Debug("removed a temporary file left by an interrupted update", "path", p)
+		}
 	}
 }
 

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/docr-dev/docr/internal/testguard"
 )
 
 // Environment switches for child processes (TestMain re-executes the test
@@ -41,13 +43,19 @@ func TestMain(m *testing.M) {
 	if os.Getenv(envChild) != "" {
 		os.Exit(childMain())
 	}
+	// testguard snapshots the real ~/.docker before HOME is replaced below
+	// and fails the run if any test changed it.
+	os.Exit(testguard.Main(func() int { return testMain(m) }))
+}
+
+func testMain(m *testing.M) int {
 	origEnv = os.Environ()
 	goTool, _ = exec.LookPath("go")
 	var err error
 	scratch, err = os.MkdirTemp("", "dockerconfig-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
+		return 2
 	}
 	// Safety net for tests that do not call setupEnv (the parallel ones):
 	// nothing may reach the real home, Docker config, keychain or helpers.
@@ -67,7 +75,7 @@ func TestMain(m *testing.M) {
 		}
 	}
 	_ = os.RemoveAll(scratch)
-	os.Exit(code)
+	return code
 }
 
 // childMain runs in a re-executed test binary: it stores one credential for

@@ -27,6 +27,7 @@ func (w *Writer) update(ctx context.Context, mutate func(d *document, target str
 		return res, err
 	}
 	defer unlock()
+	w.removeStaleTemps(target)
 	orig, fi, err := readConfig(target)
 	if err != nil {
 		return res, err

@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/docr-dev/docr/gen"
 )
@@ -230,7 +232,8 @@ func formatSafe(f fmt.State, verb rune, s, gs string) {
 
 // ParseCredentials parses a Docker config.json as the docker-credentials
 // endpoints return it: {"auths": {"<host>": {"auth": "<base64 user:pass>"}}}.
-// It requires at least one host; every entry needs a non-empty host and an
+// It requires at least one host; every entry needs a non-empty host
+// (without white space, control characters or invalid UTF-8) and an
 // auth that is standard base64 of "username:password" with a non-empty user
 // name and password (split at the first colon); the base64 must be
 // canonical (strict padding, no line breaks). Errors wrap
@@ -252,6 +255,11 @@ func ParseCredentials(raw []byte) (*Credentials, error) {
 	for _, host := range slices.Sorted(maps.Keys(doc.Auths)) {
 		if strings.TrimSpace(host) == "" {
 			return nil, fmt.Errorf("%w: empty registry host in auths", ErrInvalidCredentials)
+		}
+		if !validHost(host) {
+			// The host is printed (docr login, errors) and becomes a key in
+			// config.json and a line on a credential helper's stdin.
+			return nil, fmt.Errorf("%w: registry host %q has spaces, control characters or invalid UTF-8", ErrInvalidCredentials, host)
 		}
 		a := doc.Auths[host].Auth
 		if a == nil || *a == "" {
@@ -275,6 +283,15 @@ func ParseCredentials(raw []byte) (*Credentials, error) {
 		cfg.Auths[host] = AuthEntry{Auth: *a, Username: string(user), Password: string(pass)}
 	}
 	return &Credentials{Config: cfg, Raw: bytes.Clone(raw)}, nil
+}
+
+// validHost reports whether a registry host from the API is valid UTF-8
+// without white space, control characters or bidirectional overrides.
+func validHost(h string) bool {
+	return utf8.ValidString(h) && strings.IndexFunc(h, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError ||
+			r >= '\u202a' && r <= '\u202e' || r >= '\u2066' && r <= '\u2069'
+	}) < 0
 }
 
 // invalidJSON describes a JSON error without quoting the input (a

@@ -10,6 +10,8 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Sentinel errors. An [*APIError] matches the one for its status code with
@@ -101,22 +103,38 @@ func (e *APIError) Error() string {
 	}
 	if e.ID != "" {
 		b.WriteString(" (")
-		b.WriteString(e.ID)
+		b.WriteString(printable(e.ID))
 		b.WriteByte(')')
 	}
 	if e.Message != "" {
 		b.WriteString(": ")
-		b.WriteString(e.Message)
+		b.WriteString(printable(e.Message))
 	}
 	if e.RequestID != "" {
 		b.WriteString(" [request id ")
-		b.WriteString(e.RequestID)
+		b.WriteString(printable(e.RequestID))
 		b.WriteByte(']')
 	}
 	if e.Attempts > 1 {
 		fmt.Fprintf(&b, " [after %d attempts]", e.Attempts)
 	}
 	return b.String()
+}
+
+// printable returns s, which a server chose, safe to print on a terminal or
+// in a log line: line breaks and tabs become spaces, and other control
+// characters (escape sequences could rewrite the terminal), bidirectional
+// overrides and invalid UTF-8 become U+FFFD.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+			return ' '
+		case unicode.IsControl(r), r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069':
+			return utf8.RuneError
+		}
+		return r
+	}, strings.ToValidUTF8(s, string(utf8.RuneError)))
 }
 
 // Is reports whether e matches one of the sentinel errors [ErrUnauthorized],
@@ -249,12 +267,14 @@ func newAPIError(resp *http.Response, body []byte) *APIError {
 }
 
 // scrub removes every occurrence of a secret from the fields a server could
-// echo it into.
+// echo it into. That includes Path: a redirect chooses the path of the last
+// request, and a clumsy caller may pass a secret as a registry name.
 func (e *APIError) scrub(secrets []string) {
 	for _, s := range secrets {
 		if s == "" {
 			continue
 		}
+		e.Path = strings.ReplaceAll(strings.ReplaceAll(e.Path, s, redacted), url.PathEscape(s), redacted)
 		e.ID = strings.ReplaceAll(e.ID, s, redacted)
 		e.Message = strings.ReplaceAll(e.Message, s, redacted)
 		e.RequestID = strings.ReplaceAll(e.RequestID, s, redacted)
