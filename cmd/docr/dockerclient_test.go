@@ -110,7 +110,7 @@ func TestLoginAfterLoginHelper(t *testing.T) {
 	h := newHarness(t)
 	cfg := filepath.Join(h.docker, "config.json")
 	ok(t, h.docr("login", "--helper"))
-	fails(t, h.docr("login"), 1, "Docker already asks docker-credential-docr for registry.digitalocean.com", `remove credHelpers["registry.digitalocean.com"] from `+cfg)
+	fails(t, h.docr("login"), 1, "nothing to store: Docker already asks docker-credential-docr for registry.digitalocean.com", `remove credHelpers["registry.digitalocean.com"] from `+cfg)
 	if n := len(h.srv.Requests()); n != 0 {
 		t.Errorf("login sent %d requests", n)
 	}

@@ -317,3 +317,26 @@ func TestLoginWithReadOnlyToken(t *testing.T) {
 		t.Error("--read-only minted a read-write credential")
 	}
 }
+
+// An existing world-readable config keeps its mode (docr never changes a
+// user's choice), but login says that it now holds a plaintext secret.
+func TestLoginWarnsAboutReadableConfig(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	cfg := filepath.Join(h.docker, "config.json")
+	writeFile(t, cfg, `{"auths": {}}`)
+	if err := os.Chmod(cfg, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := ok(t, h.docr("login"))
+	wantMode(t, cfg, 0o644)
+	var warnings []string
+	for _, line := range strings.Split(strings.TrimSpace(r.stderr), "\n") {
+		if strings.HasPrefix(line, "Warning: ") {
+			warnings = append(warnings, line)
+		}
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "readable by other users") || !strings.Contains(warnings[0], cfg) {
+		t.Fatalf("stderr warnings %q, want one about the readable config naming %s:\n%v", warnings, cfg, r)
+	}
+}

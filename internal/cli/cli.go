@@ -283,8 +283,8 @@ func (a *app) transportOptions() []facade.Option {
 	}
 }
 
-// client builds an API client from the global flags.
-func (a *app) client() (*facade.Client, error) {
+// client builds an API client from the global flags; extra options come last.
+func (a *app) client(extra ...facade.Option) (*facade.Client, error) {
 	if a.timeout <= 0 {
 		return nil, usagef("--timeout must be positive")
 	}

@@ -6,9 +6,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/url"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"time"
 
@@ -69,7 +72,7 @@ func (a *app) login(ctx context.Context, o loginOptions) error {
 	if host := a.registryHost(); helperFor(w.Path(), host) == "docr" {
 		// docr's own helper refuses store: minting now would only create a
 		// credential to revoke again.
-		return fmt.Errorf("Docker already asks %s for %s (set up by 'docr login --helper'), so there is nothing to store; to store a credential instead, remove credHelpers[%q] from %s", helperProgram, host, host, w.Path())
+		return fmt.Errorf("nothing to store: Docker already asks %s for %s (set up by 'docr login --helper'); to store a credential instead, remove credHelpers[%q] from %s", helperProgram, host, host, w.Path())
 	}
 	c, err := a.client()
 	if err != nil {
@@ -145,8 +148,47 @@ func (a *app) revokeQuietly(ctx context.Context, c *facade.Credentials) {
 }
 
 func (a *app) writer(dir string) (*dockerconfig.Writer, error) {
-	return dockerconfig.New(dockerconfig.Options{Dir: dir, HelperStderr: a.env.Stderr})
+	return dockerconfig.New(dockerconfig.Options{Dir: dir, HelperStderr: a.env.Stderr, Logger: a.warnLogger()})
 }
+
+// warnLogger prints the writer's warnings (a world-readable config holding
+// a secret, an in-place write of a bind-mounted file) on stderr, one
+// "Warning: ..." line each.
+func (a *app) warnLogger() *slog.Logger {
+	return slog.New(&warnHandler{w: a.env.Stderr})
+}
+
+// warnHandler is a slog.Handler for people: "Warning: <msg> (k=v, ...)".
+type warnHandler struct {
+	w     io.Writer
+	attrs []slog.Attr
+}
+
+func (h *warnHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
+
+func (h *warnHandler) Handle(_ context.Context, r slog.Record) error {
+	var kv []string
+	add := func(at slog.Attr) bool {
+		kv = append(kv, at.Key+"="+at.Value.String())
+		return true
+	}
+	for _, at := range h.attrs {
+		add(at)
+	}
+	r.Attrs(add)
+	line := "Warning: " + r.Message
+	if len(kv) > 0 {
+		line += " (" + strings.Join(kv, ", ") + ")"
+	}
+	_, err := fmt.Fprintln(h.w, line)
+	return err
+}
+
+func (h *warnHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return &warnHandler{w: h.w, attrs: append(slices.Clone(h.attrs), attrs...)}
+}
+
+func (h *warnHandler) WithGroup(string) slog.Handler { return h }
 
 func (a *app) loginHelper(ctx context.Context, o loginOptions) error {
 	w, err := a.writer(o.configDir)

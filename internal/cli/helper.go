@@ -24,6 +24,10 @@ const (
 	// helperReuseMargin: a cached credential is served until this long
 	// before it expires.
 	helperReuseMargin = 5 * time.Minute
+	// helperTimeout and helperAttempts bound how long docker pull waits on
+	// an unreachable API: at most about 2 x 15 s plus one backoff.
+	helperTimeout  = 15 * time.Second
+	helperAttempts = 2
 	// errNotFound is the exact message of the credential helper protocol
 	// (docker-credential-helpers/credentials.errCredentialsNotFoundMessage).
 	errNotFound = "credentials not found in native keychain"
@@ -156,7 +160,7 @@ func (a *app) helperGet(ctx context.Context) error {
 	if e, ok := cache.Entries[key]; ok && e.ExpiresAt.Sub(now) > helperReuseMargin && e.Username != "" && e.Password != "" {
 		return a.writeReply(serverURL, e.Username, e.Password)
 	}
-	c, err := a.client()
+	c, err := a.client(facade.WithTimeout(min(a.timeout, helperTimeout)), facade.WithRetry(facade.RetryPolicy{MaxAttempts: helperAttempts}))
 	if err != nil {
 		return err
 	}
@@ -304,6 +308,10 @@ func (a *app) saveCache(c *helperCache) error {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return err
+	}
+	// The directory is docr's own: keep it private even if it existed.
+	if err := os.Chmod(filepath.Dir(p), 0o700); err != nil {
 		return err
 	}
 	data, err := json.MarshalIndent(c, "", "  ")
