@@ -63,6 +63,10 @@ compat:
 bench-build:
 	cd bench && $(GO) vet ./... && $(STATICCHECK) ./... && $(GO) test -run 'Test' -bench '^$$' ./...
 
+## bench: the benchmarks against raw net/http, godo and docker/cli; writes BENCHMARKS.md (~10 min)
+bench:
+	cd bench && ./run.sh
+
 ## test: the whole suite: lint, race tests, generated-code and spec checks, godo compatibility
 test: lint test-race check-generated check-spec compat bench-build
 

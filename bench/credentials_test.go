@@ -1,0 +1,49 @@
+package bench
+
+import (
+	"context"
+	"testing"
+)
+
+// BenchmarkCredentials measures one Docker-credentials round trip against
+// the same loopback server, in the same process:
+//
+//   - raw: net/http GET, io.ReadAll, json.Unmarshal into map[string]any —
+//     the least any client can do;
+//   - docr: facade.Client.DockerCredentials with its defaults (auth and
+//     retry layers, body limit, status check, parsing and base64 decoding of
+//     the config into typed credentials);
+//   - godo: godo.NewFromToken (its default go-retryablehttp stack) and
+//     Registry.DockerCredentials, result decoded into map[string]any as raw;
+//   - godo-noretry: godo.New over a plain oauth2 client, for reference.
+//
+// The server's work is part of every ns/op, so ratios understate the
+// difference between the clients themselves.
+func BenchmarkCredentials(b *testing.B) {
+	srv := newAPIServer(b, false)
+	impls := []struct {
+		name string
+		c    caller
+	}{
+		{"raw", newRawClient(srv.URL, freshTransport())},
+		{"docr", newDocrClient(b, srv.URL, nil)},
+		{"godo", newGodoDefault(srv.URL)},
+		{"godo-noretry", newGodo(b, srv.URL, freshTransport(), 0)},
+	}
+	ctx := context.Background()
+	for _, impl := range impls {
+		b.Run("impl="+impl.name, func(b *testing.B) {
+			b.ReportAllocs()
+			// One warm-up call opens the connection outside the timing.
+			if _, err := impl.c.call(ctx); err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if _, err := impl.c.call(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		impl.c.close()
+	}
+}

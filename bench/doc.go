@@ -1,0 +1,24 @@
+// Package bench holds docr's benchmarks against a raw net/http baseline and
+// against its peers, godo (DigitalOcean's handwritten client) and docker/cli's
+// configfile. It is a separate Go module so that the peers never enter docr's
+// own go.mod.
+//
+// Run everything and regenerate ../BENCHMARKS.md with run.sh (make bench);
+// run single benchmarks with go test, e.g.
+//
+//	go test -run '^$' -bench 'Credentials' -count 6 .
+//
+// The benchmarks:
+//
+//   - BenchmarkCredentials: one Docker-credentials round trip (raw, docr, godo).
+//   - BenchmarkConnReuse, TestConnReuse: new TCP connections per 1,000 calls,
+//     error answers included.
+//   - BenchmarkMergeFile, BenchmarkMergeMemory, BenchmarkFsync: config.json
+//     update with 10 to 10,000 entries, docr vs docker/cli, and the fsync
+//     share of docr's time.
+//   - BenchmarkPaging: heap while iterating 10k to 100k repositories from the
+//     docrtest fake (run in a child process so that its memory is not counted).
+//
+// footprint.sh compares minimal programs (footprint/docr, footprint/godo);
+// report/ turns the results into BENCHMARKS.md.
+package bench
