@@ -7,7 +7,15 @@ n=0
 for pkg in $(go list ./...); do
 	for target in $(go test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true); do
 		echo "fuzz: $pkg $target ($FUZZTIME)"
-		go test -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" "$pkg" | tail -n 1
+		log=$(mktemp)
+		if ! go test -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" "$pkg" >"$log" 2>&1; then
+			cat "$log"
+			rm -f "$log"
+			echo "fuzz: $target failed; a new crasher, if any, is in the package's testdata/fuzz/$target/ (commit it as a regression seed)"
+			exit 1
+		fi
+		tail -n 1 "$log"
+		rm -f "$log"
 		n=$((n + 1))
 	done
 done
