@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -80,6 +81,7 @@ type document struct {
 	credsStore  string
 
 	changed bool
+	size    int // of the parsed content, to size the output
 }
 
 // jsonSpace reports whether b is only JSON whitespace.
@@ -170,22 +172,29 @@ func parseDocument(data []byte) (*document, error) {
 	if jsonSpace(data) {
 		return nil, invalid("holds only whitespace")
 	}
-	var probe json.RawMessage
-	if err := json.Unmarshal(data, &probe); err != nil {
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			return nil, invalid("is not valid JSON (syntax error at byte offset %d)", se.Offset)
+	top, auths, ok := parseFast(data)
+	if !ok {
+		// The one-pass parser refused the file: let encoding/json say why
+		// (or, should it accept the file after all, parse it).
+		var probe json.RawMessage
+		if err := json.Unmarshal(data, &probe); err != nil {
+			var se *json.SyntaxError
+			if errors.As(err, &se) {
+				return nil, invalid("is not valid JSON (syntax error at byte offset %d)", se.Offset)
+			}
+			return nil, invalid("is not valid JSON")
 		}
-		return nil, invalid("is not valid JSON")
-	}
-	if k := kind(probe); k != "an object" {
-		return nil, invalid("holds %s, not a JSON object", k)
-	}
-	top, err := decodeObject(data, "the top-level object")
-	if err != nil {
-		return nil, err
+		if k := kind(probe); k != "an object" {
+			return nil, invalid("holds %s, not a JSON object", k)
+		}
+		var err error
+		if top, err = decodeObject(data, "the top-level object"); err != nil {
+			return nil, err
+		}
+		auths = nil
 	}
 	d.top = top
+	d.size = len(data)
 	for key := range top {
 		for _, known := range []string{keyAuths, keyCredHelpers, keyCredsStore} {
 			if key != known && strings.EqualFold(key, known) {
@@ -193,7 +202,10 @@ func parseDocument(data []byte) (*document, error) {
 			}
 		}
 	}
-	if raw, ok := top[keyAuths]; ok && !isNull(raw) {
+	var err error
+	if auths != nil {
+		d.auths = auths // split by parseFast
+	} else if raw, ok := top[keyAuths]; ok && !isNull(raw) {
 		if d.auths, err = decodeObject(raw, `"auths"`); err != nil {
 			return nil, err
 		}
@@ -234,30 +246,38 @@ func marshal(v any) (json.RawMessage, error) {
 }
 
 // encode writes the document the way docker does: tab-indented, with keys
-// sorted (deterministic), plus a trailing newline.
+// sorted (deterministic), plus a trailing newline. The bytes are those of
+// json.Encoder with SetEscapeHTML(false) and SetIndent("", "\t") on the
+// top-level map, written in one pass (see appendIndented).
 func (d *document) encode() ([]byte, error) {
-	if d.authsDirty {
-		raw, err := marshal(d.auths)
-		if err != nil {
-			return nil, err
+	keys := make([]string, 0, len(d.top)+2)
+	for k := range d.top {
+		keys = append(keys, k)
+	}
+	if _, ok := d.top[keyAuths]; !ok && d.authsDirty {
+		keys = append(keys, keyAuths)
+	}
+	if _, ok := d.top[keyCredHelpers]; !ok && d.helperDirty {
+		keys = append(keys, keyCredHelpers)
+	}
+	slices.Sort(keys)
+	buf := make([]byte, 0, d.size+d.size/8+512)
+	buf = append(buf, '{')
+	for n, k := range keys {
+		buf = appendMember(buf, n, k, 1)
+		switch {
+		case k == keyAuths && d.authsDirty:
+			buf = appendRawMap(buf, d.auths, 1)
+		case k == keyCredHelpers && d.helperDirty:
+			buf = appendRawMap(buf, d.helpersRaw, 1)
+		default:
+			buf = appendIndented(buf, d.top[k], 1)
 		}
-		d.top[keyAuths] = raw
 	}
-	if d.helperDirty {
-		raw, err := marshal(d.helpersRaw)
-		if err != nil {
-			return nil, err
-		}
-		d.top[keyCredHelpers] = raw
+	if len(keys) > 0 {
+		buf = append(buf, '\n')
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "\t")
-	if err := enc.Encode(d.top); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return append(buf, '}', '\n'), nil
 }
 
 // route returns where Docker keeps the secret for host and the helper name.
