@@ -52,6 +52,9 @@ const (
 // concurrent use. Create it with [New] or [NewFromEnv].
 type Client struct {
 	api   *gen.ClientWithResponses
+	doer  *doer    // what api sends its requests through
+	srv   *url.URL // base URL with a trailing slash, as the generated client resolves paths against it
+	creds string   // URL of GET /v2/registry/docker-credentials, without query
 	s     *settings
 	plain *http.Client // no API token: token revocation
 	apiO  origin
@@ -128,11 +131,12 @@ func (s *settings) apiHTTPClient(token string) *http.Client {
 		next, jar = s.httpClient.CheckRedirect, s.httpClient.Jar
 	}
 	api := originOf(s.baseURL)
+	// No Timeout: the doer bounds each attempt with a context deadline
+	// (s.requestTimeout()) that also covers redirects and the body.
 	return &http.Client{
 		Transport:     &authTransport{base: s.baseTransport(), token: token, api: api, userAgent: s.userAgent},
 		CheckRedirect: checkRedirect(api, next),
 		Jar:           jar,
-		Timeout:       s.requestTimeout(),
 	}
 }
 
@@ -182,6 +186,7 @@ func New(token string, opts ...Option) (*Client, error) {
 		policy:   s.retry,
 		clock:    s.clock,
 		maxBody:  maxAPIBody,
+		timeout:  s.requestTimeout(),
 		secrets:  []string{tok},
 		observed: c.observe,
 	}
@@ -189,7 +194,18 @@ func New(token string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("docr: %w", err)
 	}
-	c.api = api
+	// Resolve operation paths as the generated client does: relative to
+	// the base URL with a trailing slash (WithBaseURL allows no query,
+	// fragment or opaque part, so the path is all there is to extend).
+	srv := *s.baseURL
+	if !strings.HasSuffix(srv.EscapedPath(), "/") {
+		srv.Path += "/"
+		if srv.RawPath != "" {
+			srv.RawPath += "/"
+		}
+	}
+	creds := srv.ResolveReference(&url.URL{Path: "./v2/registry/docker-credentials"})
+	c.api, c.doer, c.srv, c.creds = api, d, &srv, creds.String()
 	return c, nil
 }
 

@@ -11,14 +11,13 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/docr-dev/docr/gen"
 )
 
 // DefaultExpiry is the lifetime of credentials when a [CredentialsRequest]
@@ -240,9 +239,17 @@ func formatSafe(f fmt.State, verb rune, s, gs string) {
 // [ErrInvalidCredentials] and never contain a credential. The result has
 // Config and Raw (a copy of raw) set.
 func ParseCredentials(raw []byte) (*Credentials, error) {
+	return parseCredentials(raw, true)
+}
+
+// parseCredentials is [ParseCredentials]; with copyRaw false the result's
+// Raw is raw itself (for a buffer the caller owns and hands over).
+func parseCredentials(raw []byte, copyRaw bool) (*Credentials, error) {
 	var doc struct {
 		Auths map[string]struct {
-			Auth *string `json:"auth"`
+			// A value, not a pointer: a missing or null auth stays "",
+			// which is refused below just like an empty one.
+			Auth string `json:"auth"`
 		} `json:"auths"`
 	}
 	if err := json.Unmarshal(raw, &doc); err != nil {
@@ -252,7 +259,13 @@ func ParseCredentials(raw []byte) (*Credentials, error) {
 		return nil, fmt.Errorf("%w: no auths", ErrInvalidCredentials)
 	}
 	cfg := DockerConfig{Auths: make(map[string]AuthEntry, len(doc.Auths))}
-	for _, host := range slices.Sorted(maps.Keys(doc.Auths)) {
+	// Hosts in sorted order, so that the error for several bad hosts is
+	// deterministic; one host (the usual case) needs no sorting.
+	hosts := maps.Keys(doc.Auths)
+	if len(doc.Auths) > 1 {
+		hosts = slices.Values(slices.Sorted(hosts))
+	}
+	for host := range hosts {
 		if strings.TrimSpace(host) == "" {
 			return nil, fmt.Errorf("%w: empty registry host in auths", ErrInvalidCredentials)
 		}
@@ -262,13 +275,13 @@ func ParseCredentials(raw []byte) (*Credentials, error) {
 			return nil, fmt.Errorf("%w: registry host %q has spaces, control characters or invalid UTF-8", ErrInvalidCredentials, host)
 		}
 		a := doc.Auths[host].Auth
-		if a == nil || *a == "" {
+		if a == "" {
 			return nil, fmt.Errorf("%w: no auth for host %q", ErrInvalidCredentials, host)
 		}
 		// Strict and without line breaks: Auth is then exactly
 		// base64(Username + ":" + Password), never a malleable variant.
-		dec, err := base64.StdEncoding.Strict().DecodeString(*a)
-		if err != nil || strings.ContainsAny(*a, "\r\n") {
+		dec, err := base64.StdEncoding.Strict().DecodeString(a)
+		if err != nil || strings.ContainsAny(a, "\r\n") {
 			return nil, fmt.Errorf("%w: auth for host %q is not valid base64", ErrInvalidCredentials, host)
 		}
 		user, pass, ok := bytes.Cut(dec, []byte(":"))
@@ -280,9 +293,12 @@ func ParseCredentials(raw []byte) (*Credentials, error) {
 		case len(pass) == 0:
 			return nil, fmt.Errorf("%w: auth for host %q has an empty password", ErrInvalidCredentials, host)
 		}
-		cfg.Auths[host] = AuthEntry{Auth: *a, Username: string(user), Password: string(pass)}
+		cfg.Auths[host] = AuthEntry{Auth: a, Username: string(user), Password: string(pass)}
 	}
-	return &Credentials{Config: cfg, Raw: bytes.Clone(raw)}, nil
+	if copyRaw {
+		raw = bytes.Clone(raw)
+	}
+	return &Credentials{Config: cfg, Raw: raw}, nil
 }
 
 // validHost reports whether a registry host from the API is valid UTF-8
@@ -320,13 +336,7 @@ func (c *Client) DockerCredentials(ctx context.Context, req CredentialsRequest) 
 	}
 	readWrite := req.ReadWrite
 	start := c.s.clock.now()
-	var resp *http.Response
-	if req.Registry == "" {
-		//lint:ignore SA1019 the single-registry endpoint is deprecated but is still how accounts with one registry get credentials; docr supports it on purpose.
-		resp, err = c.api.RegistryGetDockerCredentials(ctx, &gen.RegistryGetDockerCredentialsParams{ExpirySeconds: expiry, ReadWrite: &readWrite})
-	} else {
-		resp, err = c.api.RegistriesGetDockerCredentials(ctx, req.Registry, &gen.RegistriesGetDockerCredentialsParams{ExpirySeconds: expiry, ReadWrite: &readWrite})
-	}
+	resp, err := c.getDockerCredentials(ctx, req.Registry, expiry, readWrite)
 	if err != nil {
 		return nil, err
 	}
@@ -337,7 +347,7 @@ func (c *Client) DockerCredentials(ctx context.Context, req CredentialsRequest) 
 	if err := CheckResponse(resp, body); err != nil {
 		return nil, err
 	}
-	creds, err := ParseCredentials(body)
+	creds, err := parseCredentials(body, false) // body is ours: no copy
 	if err != nil {
 		return nil, err
 	}
@@ -347,6 +357,43 @@ func (c *Client) DockerCredentials(ctx context.Context, req CredentialsRequest) 
 		creds.ExpiresAt = start.Add(time.Duration(*expiry) * time.Second)
 	}
 	return creds, nil
+}
+
+// getDockerCredentials sends GET /v2/registry/docker-credentials (registry
+// "", the deprecated single-registry endpoint, which is still how accounts
+// with one registry get credentials) or GET
+// /v2/registries/{registry}/docker-credentials through the doer, exactly as
+// the generated RegistryGetDockerCredentials and
+// RegistriesGetDockerCredentials would (same URL resolution, path escaping
+// and query: expiry_seconds, if any, then read_write), without their
+// per-call URL parsing and reflective parameter formatting.
+func (c *Client) getDockerCredentials(ctx context.Context, registry string, expiry *int, readWrite bool) (*http.Response, error) {
+	u := c.creds
+	if registry != "" {
+		// What the generated code's serverURL.Parse("./v2/registries/" +
+		// url.PathEscape(registry) + "/docker-credentials") yields.
+		u = c.srv.ResolveReference(&url.URL{
+			Path:    "./v2/registries/" + registry + "/docker-credentials",
+			RawPath: "./v2/registries/" + url.PathEscape(registry) + "/docker-credentials",
+		}).String()
+	}
+	var b strings.Builder
+	b.Grow(len(u) + len("?expiry_seconds=&read_write=false") + 20)
+	b.WriteString(u)
+	b.WriteByte('?')
+	if expiry != nil {
+		var num [20]byte
+		b.WriteString("expiry_seconds=")
+		b.Write(strconv.AppendInt(num[:0], int64(*expiry), 10))
+		b.WriteByte('&')
+	}
+	b.WriteString("read_write=")
+	b.WriteString(strconv.FormatBool(readWrite))
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	return c.doer.Do(hreq)
 }
 
 // readAtMost reads all of r, at most limit bytes (else ErrResponseTooLarge),

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/docr-dev/docr/gen"
 )
 
 func TestDockerCredentialsQuery(t *testing.T) {
@@ -284,5 +286,63 @@ func TestCredentialsNeverPrintSecrets(t *testing.T) {
 	never := Credentials{ReadWrite: true}
 	if s := never.String(); !strings.Contains(s, "never expires") || !strings.Contains(s, "read-write") || !strings.Contains(s, "(default)") {
 		t.Errorf("String = %q", s)
+	}
+}
+
+// DockerCredentials builds its request itself; it must send exactly what the
+// generated request builders would: same URL (base path prefix, escaping and
+// dot segments of the registry name included), method and headers.
+func TestDockerCredentialsRequestMatchesGenerated(t *testing.T) {
+	t.Parallel()
+	bases := []string{
+		"https://api.digitalocean.com", "https://api.digitalocean.com/", "http://127.0.0.1:8080/prefix",
+		"http://h/a/b/", "http://h/a%20b", "http://h/a%2Fb", "http://h/a%2Fb/", "http://h/a//", "HTTP://Example.COM:443/x",
+	}
+	registries := []string{"", "example", "my reg/x?y#z%", "..", ".", "a/../b", "ü:@;,$&+=", "%2F", "a%zz"}
+	for _, base := range bases {
+		for _, registry := range registries {
+			for _, req := range []CredentialsRequest{{}, {ReadWrite: true, Expiry: 90 * time.Second}, {NeverExpire: true}} {
+				req.Registry = registry
+				mt, rec := mock(t, always(200, testCredBody))
+				c, err := New(testToken, WithTransport(mt), WithBaseURL(base))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := c.DockerCredentials(context.Background(), req); err != nil {
+					t.Fatalf("%s %q: %v", base, registry, err)
+				}
+				expiry, _ := req.expirySeconds()
+				rw := req.ReadWrite
+				server := c.api.ClientInterface.(*gen.Client).Server
+				var want *http.Request
+				if registry == "" {
+					want, err = gen.NewRegistryGetDockerCredentialsRequest(server, &gen.RegistryGetDockerCredentialsParams{ExpirySeconds: expiry, ReadWrite: &rw})
+				} else {
+					want, err = gen.NewRegistriesGetDockerCredentialsRequest(server, registry, &gen.RegistriesGetDockerCredentialsParams{ExpirySeconds: expiry, ReadWrite: &rw})
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := rec.all()[0]
+				if got.Method != want.Method || got.Host != want.URL.Host || got.RawPath != want.URL.EscapedPath() || got.Query != want.URL.RawQuery {
+					t.Errorf("%s %q: sent %s %s%s?%s, generated %s %s%s?%s", base, registry,
+						got.Method, got.Host, got.RawPath, got.Query, want.Method, want.URL.Host, want.URL.EscapedPath(), want.URL.RawQuery)
+				}
+				if len(got.Header) != 2 || got.Header.Get("Authorization") != "Bearer "+testToken || got.Header.Get("User-Agent") != DefaultUserAgent {
+					t.Errorf("%s %q: headers %v", base, registry, got.Header)
+				}
+			}
+		}
+	}
+}
+
+// A nil context is refused with an error rather than a panic.
+func TestDockerCredentialsNilContext(t *testing.T) {
+	t.Parallel()
+	mt, rec := mock(t, always(200, testCredBody))
+	c, _ := newTest(t, mt)
+	var ctx context.Context
+	if _, err := c.DockerCredentials(ctx, CredentialsRequest{}); err == nil || rec.count() != 0 {
+		t.Errorf("err = %v, %d requests", err, rec.count())
 	}
 }

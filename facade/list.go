@@ -3,10 +3,14 @@ package facade
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"iter"
+	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/docr-dev/docr/gen"
 )
@@ -51,11 +55,8 @@ func (c *Client) Repositories(ctx context.Context, registry string) iter.Seq2[ge
 		if p.token != "" {
 			params.PageToken = new(p.token)
 		}
-		resp, err := Check(c.api.RegistriesListRepositoriesV2WithResponse(ctx, registry, params))
-		if err != nil {
-			return pageResult[gen.RepositoryV2]{}, err
-		}
-		return decodePage[gen.RepositoryV2](resp.Body, "repositories")
+		resp, err := c.api.RegistriesListRepositoriesV2(ctx, registry, params)
+		return readPage[gen.RepositoryV2](resp, err, "repositories", perPage)
 	})
 }
 
@@ -73,11 +74,8 @@ func (c *Client) Tags(ctx context.Context, registry, repository string) iter.Seq
 		if p.page > 1 {
 			params.Page = new(p.page)
 		}
-		resp, err := Check(c.api.RegistriesListRepositoryTagsWithResponse(ctx, registry, repository, params))
-		if err != nil {
-			return pageResult[gen.RepositoryTag]{}, err
-		}
-		return decodePage[gen.RepositoryTag](resp.Body, "tags")
+		resp, err := c.api.RegistriesListRepositoryTags(ctx, registry, repository, params)
+		return readPage[gen.RepositoryTag](resp, err, "tags", perPage)
 	})
 }
 
@@ -94,11 +92,8 @@ func (c *Client) Manifests(ctx context.Context, registry, repository string) ite
 		if p.page > 1 {
 			params.Page = new(p.page)
 		}
-		resp, err := Check(c.api.RegistriesListRepositoryManifestsWithResponse(ctx, registry, repository, params))
-		if err != nil {
-			return pageResult[gen.RepositoryManifest]{}, err
-		}
-		return decodePage[gen.RepositoryManifest](resp.Body, "manifests")
+		resp, err := c.api.RegistriesListRepositoryManifests(ctx, registry, repository, params)
+		return readPage[gen.RepositoryManifest](resp, err, "manifests", perPage)
 	})
 }
 
@@ -118,11 +113,8 @@ func (c *Client) GarbageCollections(ctx context.Context, registry string) iter.S
 		if p.page > 1 {
 			params.Page = new(p.page)
 		}
-		resp, err := Check(c.api.RegistriesListGarbageCollectionsWithResponse(ctx, registry, params))
-		if err != nil {
-			return pageResult[gen.GarbageCollection]{}, err
-		}
-		return decodePage[gen.GarbageCollection](resp.Body, "garbage_collections")
+		resp, err := c.api.RegistriesListGarbageCollections(ctx, registry, params)
+		return readPage[gen.GarbageCollection](resp, err, "garbage_collections", perPage)
 	})
 }
 
@@ -150,34 +142,132 @@ type pageResult[T any] struct {
 	total    *int    // meta.total
 }
 
-func decodePage[T any](body []byte, key string) (pageResult[T], error) {
-	var pr pageResult[T]
-	var doc struct {
-		Links *gen.PageLinks      `json:"links"`
-		Meta  *gen.MetaProperties `json:"meta"`
+// readPage turns the raw response of a listing into a page: a non-2xx
+// answer becomes an [*APIError] (its body was already buffered, bounded, by
+// the doer), a 2xx body is decoded as it streams in (see decodePage). The
+// body is closed; on a decoding error the rest of it is drained first, so
+// that the connection can be reused.
+func readPage[T any](resp *http.Response, err error, key string, perPage int) (pageResult[T], error) {
+	if err != nil {
+		return pageResult[T]{}, err
 	}
-	var items map[string]json.RawMessage
-	if err := json.Unmarshal(body, &doc); err != nil {
-		return pr, fmt.Errorf("docr: decoding %s page: %w", key, err)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		body, _ := readAtMost(resp.Body, errorBodyRead)
+		return pageResult[T]{}, CheckResponse(resp, body)
 	}
-	if err := json.Unmarshal(body, &items); err != nil {
-		return pr, fmt.Errorf("docr: decoding %s page: %w", key, err)
+	pr, err := decodePage[T](resp.Body, key, perPage)
+	if err != nil {
+		discard(resp.Body)
+		return pageResult[T]{}, fmt.Errorf("docr: decoding %s page: %w", key, err)
 	}
-	if raw, ok := items[key]; ok {
-		if err := json.Unmarshal(raw, &pr.items); err != nil {
-			return pr, fmt.Errorf("docr: decoding %s page: %w", key, err)
+	_ = resp.Body.Close()
+	return pr, nil
+}
+
+// decodePage decodes one page, {"<key>": [items...], "links": {...},
+// "meta": {...}}, with one json.Decoder streaming from r: the items are
+// decoded one by one into a slice of capacity perPage, so that neither the
+// whole body nor a copy of the items is ever held in memory. It accepts
+// what json.Unmarshal into
+//
+//	struct {
+//		Items []T                 `json:"<key>"` // exact key
+//		Links *gen.PageLinks      `json:"links"`
+//		Meta  *gen.MetaProperties `json:"meta"`
+//	}
+//
+// accepts (a null document or items are an empty page; other keys are
+// skipped; the last of duplicate keys wins), and like json.Unmarshal it
+// refuses anything after the top-level value.
+func decodePage[T any](r io.Reader, key string, perPage int) (pageResult[T], error) {
+	var (
+		pr    pageResult[T]
+		links *gen.PageLinks
+		meta  *gen.MetaProperties
+	)
+	dec := json.NewDecoder(r)
+	tok, err := dec.Token()
+	switch {
+	case err != nil:
+		return pr, unexpectedEOF(err)
+	case tok == nil: // null
+	case tok != json.Delim('{'):
+		return pr, errors.New("page is not a JSON object")
+	default:
+		for dec.More() {
+			tok, err := dec.Token()
+			if err != nil {
+				return pr, unexpectedEOF(err)
+			}
+			name, _ := tok.(string) // a key: More and Token guarantee a string
+			switch {
+			case name == key:
+				pr.items, err = decodeItems[T](dec, perPage)
+			case strings.EqualFold(name, "links"):
+				err = dec.Decode(&links)
+			case strings.EqualFold(name, "meta"):
+				err = dec.Decode(&meta)
+			default:
+				var skip json.RawMessage
+				err = dec.Decode(&skip)
+			}
+			if err != nil {
+				return pr, unexpectedEOF(err)
+			}
+		}
+		if _, err := dec.Token(); err != nil { // the closing brace
+			return pr, unexpectedEOF(err)
 		}
 	}
-	if doc.Links != nil && doc.Links.Pages != nil {
+	if _, err := dec.Token(); err != io.EOF {
+		if err == nil {
+			err = errors.New("data after the top-level value")
+		}
+		return pr, err
+	}
+	if links != nil && links.Pages != nil {
 		pr.hasPages = true
-		if n := doc.Links.Pages.Next; n != nil && *n != "" {
+		if n := links.Pages.Next; n != nil && *n != "" {
 			pr.next = n
 		}
 	}
-	if doc.Meta != nil {
-		pr.total = doc.Meta.Total
+	if meta != nil {
+		pr.total = meta.Total
 	}
 	return pr, nil
+}
+
+// decodeItems decodes a JSON array (or null) of T, element by element, in
+// place.
+func decodeItems[T any](dec *json.Decoder, perPage int) ([]T, error) {
+	tok, err := dec.Token()
+	switch {
+	case err != nil:
+		return nil, err
+	case tok == nil: // null
+		return nil, nil
+	case tok != json.Delim('['):
+		return nil, errors.New("items are not a JSON array")
+	}
+	items := make([]T, 0, perPage)
+	for dec.More() {
+		var zero T
+		items = append(items, zero)
+		if err := dec.Decode(&items[len(items)-1]); err != nil {
+			return nil, err
+		}
+	}
+	_, err = dec.Token() // the closing bracket
+	return items, err
+}
+
+// unexpectedEOF turns the io.EOF of a document that ends too early into
+// io.ErrUnexpectedEOF.
+func unexpectedEOF(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
 }
 
 // advance decides the page after cur. linked says whether the listing

@@ -2,9 +2,11 @@ package facade
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -295,4 +297,103 @@ func firstErr[T any](seq func(func(T, error) bool)) error {
 		}
 	}
 	return nil
+}
+
+// decodePageReference is what decodePage did before it streamed: the body
+// decoded with json.Unmarshal into the links and meta, and into a map for
+// the items. decodePage must accept and return the same.
+func decodePageReference(body []byte, key string) (pageResult[gen.RepositoryV2], error) {
+	var pr pageResult[gen.RepositoryV2]
+	var doc struct {
+		Links *gen.PageLinks      `json:"links"`
+		Meta  *gen.MetaProperties `json:"meta"`
+	}
+	var items map[string]json.RawMessage
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return pr, err
+	}
+	if err := json.Unmarshal(body, &items); err != nil {
+		return pr, err
+	}
+	if raw, ok := items[key]; ok {
+		if err := json.Unmarshal(raw, &pr.items); err != nil {
+			return pr, err
+		}
+	}
+	if doc.Links != nil && doc.Links.Pages != nil {
+		pr.hasPages = true
+		if n := doc.Links.Pages.Next; n != nil && *n != "" {
+			pr.next = n
+		}
+	}
+	if doc.Meta != nil {
+		pr.total = doc.Meta.Total
+	}
+	return pr, nil
+}
+
+func checkDecodePage(t *testing.T, body string) {
+	t.Helper()
+	got, gerr := decodePage[gen.RepositoryV2](strings.NewReader(body), "repositories", 2)
+	want, werr := decodePageReference([]byte(body), "repositories")
+	if (gerr != nil) != (werr != nil) {
+		t.Fatalf("%q: err = %v, reference %v", body, gerr, werr)
+	}
+	if gerr != nil {
+		return
+	}
+	if len(got.items) != len(want.items) || (got.items == nil) != (want.items == nil) || !reflect.DeepEqual(got.items, want.items) ||
+		got.hasPages != want.hasPages || !reflect.DeepEqual(got.next, want.next) || !reflect.DeepEqual(got.total, want.total) {
+		t.Fatalf("%q: got %+v, reference %+v", body, got, want)
+	}
+}
+
+func TestDecodePageMatchesUnmarshal(t *testing.T) {
+	t.Parallel()
+	for _, body := range decodePageSeeds {
+		checkDecodePage(t, body)
+	}
+}
+
+var decodePageSeeds = []string{
+	``, ` `, `null`, ` null `, `nul`, `null x`, `{}`, ` {} ` + "\n", `[]`, `"x"`, `1`, `true`,
+	`{"repositories":null}`, `{"repositories":[]}`, `{"repositories":[{"name":"a"}]}`,
+	`{"repositories":[{"name":"a"},{"name":"b","tag_count":2},{}]}`,
+	`{"repositories":{}}`, `{"repositories":"x"}`, `{"repositories":[1]}`, `{"repositories":[{"name":1}]}`,
+	`{"repositories":[{"name":"a"}],"repositories":[{"name":"b"}]}`, `{"repositories":[{"name":"a"}],"repositories":null}`,
+	`{"Repositories":[{"name":"a"}]}`,
+	`{"Links":{"pages":{"next":"n"}},"repositories":[{}]}`, `{"LINKS":{"pages":{}},"META":{"total":3}}`,
+	`{"links":{"pages":{"next":""}}}`, `{"links":null}`, `{"links":[]}`, `{"links":{"pages":null}}`, `{"meta":"x"}`,
+	`{"meta":{"total":null}}`, `{"meta":{"total":1.5}}`,
+	`{"links":{"pages":{"next":"a"}},"links":{"pages":{}}}`, `{"links":{"pages":{"next":"a"}},"links":null}`,
+	`{"x":[1,{"a":2}],"y":"z","repositories":[{"name":"a"}],"z":null}`,
+	`{} x`, `{}{}`, `{} {}`, `{"repositories":[{"name":"a"}]`, `{"repositories":[{"name":"a"},`,
+	`{"repositories":[{"name":"a"}`, `{"repositories"`, `{"repositories":`, `{"a":1,}`, `{,}`, `{"a" 1}`,
+	`{"repositories":[{"name":"a"}]]`, `{"repositories":[,]}`, `{"x":[}`,
+	"{\"repositories\":[{\"name\":\"\xff\"}]}",
+}
+
+func FuzzDecodePage(f *testing.F) {
+	for _, s := range decodePageSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(checkDecodePage)
+}
+
+// A transport error and a body over the size limit end the iteration with
+// that error.
+func TestIteratorTransportErrorAndTooLarge(t *testing.T) {
+	t.Parallel()
+	boom := errors.New("boom")
+	mt, _ := mock(t, func(int, *http.Request) (*http.Response, error) { return nil, boom })
+	c, _ := newTest(t, mt, WithRetry(RetryPolicy{MaxAttempts: 1}))
+	if err := firstErr(c.Repositories(context.Background(), "example")); !errors.Is(err, boom) {
+		t.Errorf("err = %v", err)
+	}
+	mt, _ = mock(t, always(200, `{"repositories":[{"name":"`+strings.Repeat("a", 200)+`"}]}`))
+	c, _ = newTest(t, mt)
+	c.doer.maxBody = 100
+	if err := firstErr(c.Repositories(context.Background(), "example")); !errors.Is(err, ErrResponseTooLarge) {
+		t.Errorf("err = %v", err)
+	}
 }

@@ -25,24 +25,29 @@ func (r RateLimit) IsZero() bool {
 }
 
 // parseRateLimit reads the ratelimit-* headers. ok is false when none of
-// them holds a valid non-negative integer; invalid ones are ignored.
+// them holds a valid non-negative integer; invalid ones are ignored. The
+// names are given in canonical form so that the lookups do not allocate.
 func parseRateLimit(h http.Header) (rl RateLimit, ok bool) {
-	if v, good := headerInt(h, "ratelimit-limit"); good && v <= math.MaxInt32 {
+	if v, good := headerInt(h, "Ratelimit-Limit"); good && v <= math.MaxInt32 {
 		rl.Limit, ok = int(v), true
 	}
-	if v, good := headerInt(h, "ratelimit-remaining"); good && v <= math.MaxInt32 {
+	if v, good := headerInt(h, "Ratelimit-Remaining"); good && v <= math.MaxInt32 {
 		rl.Remaining, ok = int(v), true
 	}
 	// Reset is Unix epoch seconds; refuse values beyond year 9999 so that
 	// time arithmetic on it cannot overflow.
-	if v, good := headerInt(h, "ratelimit-reset"); good && v <= 253402300799 {
+	if v, good := headerInt(h, "Ratelimit-Reset"); good && v <= 253402300799 {
 		rl.Reset, ok = time.Unix(v, 0), true
 	}
 	return rl, ok
 }
 
+// headerInt reads the first value of the header with the canonical name.
 func headerInt(h http.Header, name string) (int64, bool) {
-	v := strings.TrimSpace(h.Get(name))
+	var v string
+	if vs := h[name]; len(vs) > 0 {
+		v = strings.TrimSpace(vs[0])
+	}
 	if v == "" || !allDigits(v) {
 		return 0, false
 	}

@@ -119,14 +119,21 @@ type clock struct {
 var realClock = clock{now: time.Now, sleep: sleepCtx, jitter: randomJitter}
 
 // doer sits between the generated client and the *http.Client: it retries,
-// records rate limits, bounds and drains response bodies and redacts
-// errors. The generated code calls it through gen.WithHTTPClient, so every
-// API() call goes through it.
+// records rate limits, bounds and drains response bodies, bounds each
+// attempt in time and redacts errors. The generated code calls it through
+// gen.WithHTTPClient, so every API() call goes through it.
+//
+// timeout bounds each attempt (its redirects and the reading of its body
+// included) with a context deadline rather than http.Client.Timeout, for
+// which net/http sets up its own timer, goroutine and context on every
+// request; the deadline is released when the body is read to the end or
+// closed. 0 means no per-attempt bound.
 type doer struct {
 	hc       *http.Client
 	policy   RetryPolicy
 	clock    clock
 	maxBody  int64
+	timeout  time.Duration
 	secrets  []string
 	observed func(*http.Response)
 }
@@ -172,19 +179,27 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
 	retry := replayable && retryableMethod(req.Method, d.policy.RetryPOST)
 	for attempt := 1; ; attempt++ {
+		actx, cancel := ctx, context.CancelFunc(nil)
+		if d.timeout > 0 {
+			actx, cancel = context.WithTimeout(ctx, d.timeout)
+		}
 		r := req
 		if attempt > 1 {
-			r = req.Clone(ctx)
+			r = req.Clone(actx)
 			if req.GetBody != nil {
 				body, err := req.GetBody()
 				if err != nil {
+					release(cancel)
 					return nil, fmt.Errorf("docr: rewinding request body for retry: %w", err)
 				}
 				r.Body = body
 			}
+		} else if cancel != nil {
+			r = req.WithContext(actx)
 		}
 		resp, err := d.hc.Do(r)
 		if err != nil {
+			release(cancel)
 			err = redactError(err, d.secrets...)
 			if ctx.Err() != nil || !retry || attempt >= d.policy.MaxAttempts || !transientError(err) {
 				if attempt > 1 {
@@ -203,13 +218,21 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 		if retry && attempt < d.policy.MaxAttempts && retryableStatus(resp.StatusCode) {
 			if wait, ok := d.wait(resp, attempt); ok {
 				discard(resp.Body)
+				release(cancel)
 				if werr := d.clock.sleep(ctx, wait); werr != nil {
 					return nil, interrupted(req, attempt, werr)
 				}
 				continue
 			}
 		}
-		return d.finish(resp, attempt)
+		return d.finish(resp, attempt, cancel)
+	}
+}
+
+// release calls cancel unless it is nil.
+func release(cancel context.CancelFunc) {
+	if cancel != nil {
+		cancel()
 	}
 }
 
@@ -263,16 +286,19 @@ func discard(body io.ReadCloser) {
 // drained and closed at once and replaced by the buffered bytes. When an
 // error body claims to be JSON but is not an error document, the generated
 // parser would fail with a bare JSON error and lose the status, so Do
-// returns the *APIError itself instead.
-func (d *doer) finish(resp *http.Response, attempts int) (*http.Response, error) {
+// returns the *APIError itself instead. cancel (may be nil) ends the
+// attempt's deadline: once an error body is buffered, or when a success
+// body is read to the end or closed.
+func (d *doer) finish(resp *http.Response, attempts int, cancel context.CancelFunc) (*http.Response, error) {
 	rb := &responseBody{attempts: attempts, secrets: d.secrets}
 	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
-		rb.r, rb.c, rb.remaining = resp.Body, resp.Body, d.maxBody
+		rb.r, rb.c, rb.remaining, rb.cancel = resp.Body, resp.Body, d.maxBody, cancel
 		resp.Body = rb
 		return resp, nil
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, errorBodyRead))
 	discard(resp.Body)
+	release(cancel)
 	if err != nil {
 		data = nil
 	}
@@ -292,12 +318,23 @@ func (d *doer) finish(resp *http.Response, attempts int) (*http.Response, error)
 type responseBody struct {
 	r         io.Reader
 	c         io.Closer
-	remaining int64 // bytes still allowed; -1 for no limit
+	remaining int64              // bytes still allowed; -1 for no limit
+	cancel    context.CancelFunc // ends the attempt's deadline; may be nil
 	attempts  int
 	secrets   []string
 }
 
 func (b *responseBody) Read(p []byte) (int, error) {
+	n, err := b.read(p)
+	if err == io.EOF {
+		// The whole body is read (and net/http has put the connection back
+		// in its pool): the attempt's deadline is no longer needed.
+		b.release()
+	}
+	return n, err
+}
+
+func (b *responseBody) read(p []byte) (int, error) {
 	if b.remaining < 0 {
 		return b.r.Read(p)
 	}
@@ -318,7 +355,16 @@ func (b *responseBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// release ends the attempt's deadline; like any CancelFunc it may be
+// called more than once, and concurrently (Close during a Read).
+func (b *responseBody) release() {
+	if b.cancel != nil {
+		b.cancel()
+	}
+}
+
 func (b *responseBody) Close() error {
+	defer b.release()
 	if b.c != nil {
 		return b.c.Close()
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/docr-dev/docr/gen"
 )
@@ -264,15 +265,37 @@ func TestWithHTTPClient(t *testing.T) {
 		t.Error("caller's client modified")
 	}
 	d := c.api.ClientInterface.(*gen.Client).Client.(*doer)
-	if d.hc.Timeout != 7e9 || d.hc == hc {
-		t.Errorf("timeout %v", d.hc.Timeout)
+	if d.timeout != 7e9 || d.hc == hc {
+		t.Errorf("timeout %v", d.timeout)
 	}
 	c3, _ := New(testToken, WithHTTPClient(hc), WithTimeout(3e9))
-	if d := c3.api.ClientInterface.(*gen.Client).Client.(*doer); d.hc.Timeout != 3e9 {
-		t.Errorf("WithTimeout ignored: %v", d.hc.Timeout)
+	if d := c3.api.ClientInterface.(*gen.Client).Client.(*doer); d.timeout != 3e9 {
+		t.Errorf("WithTimeout ignored: %v", d.timeout)
 	}
 	c4, _ := New(testToken, WithHTTPClient(&http.Client{}))
-	if d := c4.api.ClientInterface.(*gen.Client).Client.(*doer); d.hc.Timeout != DefaultTimeout || d.hc.Transport.(*authTransport).base != http.DefaultTransport {
-		t.Errorf("defaults: %v", d.hc.Timeout)
+	if d := c4.api.ClientInterface.(*gen.Client).Client.(*doer); d.timeout != DefaultTimeout || d.hc.Transport.(*authTransport).base != http.DefaultTransport {
+		t.Errorf("defaults: %v", d.timeout)
+	}
+
+	// Behaviour: the caller's Timeout bounds each attempt (docr turns it
+	// into a per-attempt deadline), unless WithTimeout overrides it.
+	hang := rtFunc(func(r *http.Request) (*http.Response, error) {
+		<-r.Context().Done()
+		return nil, r.Context().Err()
+	})
+	one := WithRetry(RetryPolicy{MaxAttempts: 1})
+	for name, opts := range map[string][]Option{
+		"caller's Timeout": {WithHTTPClient(&http.Client{Transport: hang, Timeout: 50 * time.Millisecond}), one},
+		"WithTimeout wins": {WithHTTPClient(&http.Client{Transport: hang, Timeout: time.Hour}), WithTimeout(50 * time.Millisecond), one},
+	} {
+		c, err := New(testToken, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		_, err = c.Registries(context.Background())
+		if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 5*time.Second {
+			t.Errorf("%s: err = %v after %v, want a timeout after 50ms", name, err, time.Since(start))
+		}
 	}
 }
