@@ -436,6 +436,17 @@ func (p pager) bounds(total int) (lo, hi int) {
 	return lo, min(lo+p.perPage, total)
 }
 
+// pageOf converts the items of page p with conv (never nil, so an empty
+// page encodes as []).
+func pageOf[T, J any](items []T, p pager, conv func(T) J) []J {
+	lo, hi := p.bounds(len(items))
+	out := make([]J, 0, hi-lo)
+	for _, it := range items[lo:hi] {
+		out = append(out, conv(it))
+	}
+	return out
+}
+
 func (p pager) lastPage(total int) int { return max(1, (total+p.perPage-1)/p.perPage) }
 
 // links returns the page links of a page-number listing, pointing at the
@@ -503,15 +514,13 @@ func (s *Server) listRepositories(ctx context.Context, name string, page, perPag
 	}
 	repos := reg.sortedRepos()
 	p := newPager(page, perPage)
-	lo, hi := p.bounds(len(repos))
-	list := []gen.Repository{}
-	for _, repo := range repos[lo:hi] {
+	list := pageOf(repos, p, func(repo *repository) gen.Repository {
 		r := gen.Repository{RegistryName: ptr(reg.name), Name: ptr(repo.name), TagCount: ptr(len(repo.tags))}
 		if ts := repo.sortedTags(); len(ts) > 0 {
 			r.LatestTag = ptr(tagJSON(reg.name, repo, ts[0]))
 		}
-		list = append(list, r)
-	}
+		return r
+	})
 	out.Body.Repositories = &list
 	out.Body.Meta.Total = len(repos)
 	out.Body.Links = p.links(ctx, len(repos))
@@ -605,11 +614,7 @@ func (s *Server) listTags(ctx context.Context, regName, repoName string, page, p
 	}
 	tags := repo.sortedTags()
 	p := newPager(page, perPage)
-	lo, hi := p.bounds(len(tags))
-	list := []gen.RepositoryTag{}
-	for _, t := range tags[lo:hi] {
-		list = append(list, tagJSON(reg.name, repo, t))
-	}
+	list := pageOf(tags, p, func(t *tag) gen.RepositoryTag { return tagJSON(reg.name, repo, t) })
 	out.Body.Tags = &list
 	out.Body.Meta.Total = len(tags)
 	out.Body.Links = p.links(ctx, len(tags))
@@ -626,11 +631,7 @@ func (s *Server) listManifests(ctx context.Context, regName, repoName string, pa
 	}
 	ms := repo.sortedManifests()
 	p := newPager(page, perPage)
-	lo, hi := p.bounds(len(ms))
-	list := []gen.RepositoryManifest{}
-	for _, m := range ms[lo:hi] {
-		list = append(list, manifestJSON(reg.name, repo, m))
-	}
+	list := pageOf(ms, p, func(m *manifest) gen.RepositoryManifest { return manifestJSON(reg.name, repo, m) })
 	out.Body.Manifests = &list
 	out.Body.Meta.Total = len(ms)
 	out.Body.Links = p.links(ctx, len(ms))

@@ -2,6 +2,7 @@ package docrtest
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"time"
 )
@@ -107,42 +108,27 @@ func (r *repository) tagsOf(digest string) []string {
 
 // sortedRepos returns the registry's repositories sorted by name.
 func (reg *registry) sortedRepos() []*repository {
-	out := make([]*repository, 0, len(reg.repos))
-	for _, r := range reg.repos {
-		out = append(out, r)
-	}
-	slices.SortFunc(out, func(a, b *repository) int { return cmp.Compare(a.name, b.name) })
-	return out
+	return slices.SortedFunc(maps.Values(reg.repos), func(a, b *repository) int { return cmp.Compare(a.name, b.name) })
 }
 
 // sortedManifests returns a repository's manifests, newest first.
 func (r *repository) sortedManifests() []*manifest {
-	out := make([]*manifest, 0, len(r.manifests))
-	for _, m := range r.manifests {
-		out = append(out, m)
-	}
-	slices.SortFunc(out, func(a, b *manifest) int {
+	return slices.SortedFunc(maps.Values(r.manifests), func(a, b *manifest) int {
 		if c := b.updatedAt.Compare(a.updatedAt); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.digest, b.digest)
 	})
-	return out
 }
 
 // sortedTags returns a repository's tags, newest first, then by name.
 func (r *repository) sortedTags() []*tag {
-	out := make([]*tag, 0, len(r.tags))
-	for _, t := range r.tags {
-		out = append(out, t)
-	}
-	slices.SortFunc(out, func(a, b *tag) int {
+	return slices.SortedFunc(maps.Values(r.tags), func(a, b *tag) int {
 		if c := b.updatedAt.Compare(a.updatedAt); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.name, b.name)
 	})
-	return out
 }
 
 // referenced reports whether any manifest of the registry references the
@@ -263,12 +249,7 @@ func (st *state) settle(now time.Time, gcDuration time.Duration) {
 
 // sortedRegistries returns the account's registries sorted by name.
 func (st *state) sortedRegistries() []*registry {
-	out := make([]*registry, 0, len(st.registries))
-	for _, r := range st.registries {
-		out = append(out, r)
-	}
-	slices.SortFunc(out, func(a, b *registry) int { return cmp.Compare(a.name, b.name) })
-	return out
+	return slices.SortedFunc(maps.Values(st.registries), func(a, b *registry) int { return cmp.Compare(a.name, b.name) })
 }
 
 func (st *state) repoCount() int {
