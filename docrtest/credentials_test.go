@@ -3,7 +3,6 @@ package docrtest_test
 import (
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -40,23 +39,11 @@ func issue(t *testing.T, f *fixture, readWrite bool, expiry int) (host, user, pa
 
 func registryCall(t *testing.T, method, url, user, pass string) (*http.Response, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, url, nil)
-	if err != nil {
-		t.Fatal(err)
+	if user == "" {
+		return do(t, method, url, "", nil)
 	}
-	if user != "" {
-		req.SetBasicAuth(user, pass)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, b
+	basic := base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
+	return do(t, method, url, "", nil, "Authorization", "Basic "+basic)
 }
 
 func TestRegistryEndpointChecksCredentials(t *testing.T) {
