@@ -167,6 +167,26 @@ func (w *Writer) Lookup(ctx context.Context, host string) (c Credential, found b
 	return h.get(host)
 }
 
+// Helper returns the credential helper Docker asks for host, following
+// Docker's routing (credHelpers[host], then credsStore), without running it:
+// the helper's short name (e.g. "desktop") and its route, or "" and
+// RouteFile when the secret would be kept in the file. A missing config file
+// routes to the file.
+func (w *Writer) Helper(ctx context.Context, host string) (name string, route Route, err error) {
+	if err := validHost(host); err != nil {
+		return "", "", err
+	}
+	d, _, err := w.read(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	if d == nil {
+		return "", RouteFile, nil
+	}
+	route, name = d.route(host)
+	return name, route, nil
+}
+
 // Remove logs out of hosts: it deletes auths[host] from the file and, for a
 // host routed to a helper, erases the helper's credential. It returns the
 // removed credentials, passwords included (read from the helper with get, or

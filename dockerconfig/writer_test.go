@@ -481,3 +481,37 @@ func TestStoredString(t *testing.T) {
 		t.Error(s)
 	}
 }
+
+func TestHelper(t *testing.T) {
+	e := setupEnv(t)
+	if name, route, err := newWriter(t, filepath.Join(e.dir, "new"), nil).Helper(ctx, "h"); name != "" || route != RouteFile || err != nil {
+		t.Errorf("missing config: %q %q %v", name, route, err)
+	}
+	tests := []struct {
+		config, host, name string
+		route              Route
+	}{
+		{`{"credHelpers":{"h":"docr"},"credsStore":"desktop"}`, "h", "docr", RouteCredHelper},
+		{`{"credHelpers":{"h":"docr"},"credsStore":"desktop"}`, "other", "desktop", RouteCredsStore},
+		{`{"credHelpers":{"h":""},"credsStore":"desktop"}`, "h", "desktop", RouteCredsStore},
+		{`{"auths":{"h":{"auth":"` + b64("u:p") + `"}}}`, "h", "", RouteFile},
+	}
+	for _, tt := range tests {
+		writeFile(t, e.cfg, tt.config, 0o600)
+		before, _ := os.ReadFile(e.cfg)
+		name, route, err := newWriter(t, "", nil).Helper(ctx, tt.host)
+		if err != nil || name != tt.name || route != tt.route {
+			t.Errorf("%s for %s: %q %q %v, want %q %q", tt.config, tt.host, name, route, err, tt.name, tt.route)
+		}
+		if after, _ := os.ReadFile(e.cfg); string(after) != string(before) {
+			t.Errorf("Helper changed the config")
+		}
+	}
+	writeFile(t, e.cfg, `{"credHelpers":`, 0o600)
+	if _, _, err := newWriter(t, "", nil).Helper(ctx, "h"); !errors.Is(err, ErrInvalidConfig) {
+		t.Errorf("malformed config: err %v, want ErrInvalidConfig", err)
+	}
+	if _, _, err := newWriter(t, "", nil).Helper(ctx, ""); err == nil {
+		t.Error("empty host accepted")
+	}
+}

@@ -2,14 +2,12 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/url"
-	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -69,7 +67,12 @@ func (a *app) login(ctx context.Context, o loginOptions) error {
 	if err != nil {
 		return err
 	}
-	if host := a.registryHost(); helperFor(w.Path(), host) == "docr" {
+	host := a.registryHost()
+	docr, err := asksDocr(ctx, w, host)
+	if err != nil {
+		return err
+	}
+	if docr {
 		// docr's own helper refuses store: minting now would only create a
 		// credential to revoke again.
 		return fmt.Errorf("nothing to store: Docker already asks %s for %s (set up by 'docr login --helper'); to store a credential instead, remove credHelpers[%q] from %s", helperProgram, host, host, w.Path())
@@ -201,7 +204,11 @@ func (a *app) loginHelper(ctx context.Context, o loginOptions) error {
 	// When Docker already asks docr's own helper there is no stored secret;
 	// asking the helper would only mint a credential (and revoking it would
 	// leave the helper's cache serving a dead one).
-	if helperFor(w.Path(), host) != "docr" {
+	docr, err := asksDocr(ctx, w, host)
+	if err != nil {
+		return err
+	}
+	if !docr {
 		if old, found, err = w.Lookup(ctx, host); err != nil {
 			return err
 		}
@@ -296,7 +303,11 @@ func (a *app) logout(ctx context.Context, configDir, revokeURL string, noRevoke 
 		return err
 	}
 	host := a.registryHost()
-	if helperFor(w.Path(), host) == "docr" {
+	docr, err := asksDocr(ctx, w, host)
+	if err != nil {
+		return err
+	}
+	if docr {
 		// Docker asks docr's own helper for this host: forget and revoke its
 		// cached credential instead of asking the helper (which would mint one).
 		n, err := a.helperErase(ctx, host, revokeURL, noRevoke)
@@ -333,25 +344,10 @@ func (a *app) logout(ctx context.Context, configDir, revokeURL string, noRevoke 
 	return nil
 }
 
-// helperFor returns the credential helper Docker asks for host according to
-// the config file at path: credHelpers[host], else credsStore. It returns ""
-// when the file cannot be read (dockerconfig reports those problems itself).
-func helperFor(path, host string) string {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return ""
-	}
-	var cfg struct {
-		CredsStore  string            `json:"credsStore"`
-		CredHelpers map[string]string `json:"credHelpers"`
-	}
-	if json.Unmarshal(data, &cfg) != nil {
-		return ""
-	}
-	if h := cfg.CredHelpers[host]; h != "" {
-		return h
-	}
-	return cfg.CredsStore
+// asksDocr reports whether Docker asks docr's own helper for host.
+func asksDocr(ctx context.Context, w *dockerconfig.Writer, host string) (bool, error) {
+	name, _, err := w.Helper(ctx, host)
+	return name == "docr", err
 }
 
 func dockerConfigCmd() *command {
