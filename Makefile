@@ -2,6 +2,11 @@
 # `make test` is the whole suite; CI runs it through .ci/run.
 
 GO          ?= go
+# Build with the toolchain that go.mod names (its toolchain line: a Go release
+# without the standard-library advisories of older ones). Some Go installations
+# default to GOTOOLCHAIN=local, which would ignore that line.
+GOTOOLCHAIN ?= auto
+export GOTOOLCHAIN
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # The upstream checkout the committed spec was extracted from. Override with
 # UPSTREAM=/path/to/digitalocean/openapi for make spec / make spec-diff.

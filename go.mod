@@ -2,6 +2,8 @@ module github.com/docr-dev/docr
 
 go 1.26.0
 
+toolchain go1.26.10
+
 require (
 	github.com/docker/docker-credential-helpers v0.9.13
 	github.com/getkin/kin-openapi v0.153.0

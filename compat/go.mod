@@ -2,6 +2,8 @@ module github.com/docr-dev/docr/compat
 
 go 1.26.0
 
+toolchain go1.26.10
+
 require (
 	github.com/digitalocean/godo v1.237.0
 	github.com/docr-dev/docr v0.0.0-00010101000000-000000000000
