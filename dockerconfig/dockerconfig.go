@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/docr-dev/docr/internal/registryhost"
 )
 
 // Default timeouts used when Options leaves them zero.
@@ -174,17 +176,12 @@ func (w *Writer) step(name string) error {
 	return nil
 }
 
-// validHost checks a host given by the caller. Hosts are keys in the file and
-// lines on a helper's stdin, so they must be non-empty, valid UTF-8, and free
-// of spaces and control characters.
+// validHost checks a host given by the caller with docr's one host rule
+// (package registryhost): hosts are keys in the file and lines on a helper's
+// stdin, and a look-alike of a real host must not pass for it.
 func validHost(host string) error {
-	if host == "" {
-		return errors.New("dockerconfig: empty registry host")
-	}
-	if !utf8.ValidString(host) || strings.IndexFunc(host, func(r rune) bool {
-		return unicode.IsSpace(r) || unicode.IsControl(r)
-	}) >= 0 {
-		return fmt.Errorf("dockerconfig: registry host %q has spaces, control characters or invalid UTF-8", host)
+	if err := registryhost.Check(host); err != nil {
+		return fmt.Errorf("dockerconfig: %w", err)
 	}
 	return nil
 }

@@ -138,7 +138,7 @@ func TestMergeErrors(t *testing.T) {
 	}{
 		{"credsStore routes to a helper", `{"credsStore":"desktop"}`, []Credential{doCred}, "docker-credential-desktop", ErrRoutedToHelper},
 		{"credHelpers routes to a helper", `{"credHelpers":{"registry.digitalocean.com":"pass"}}`, []Credential{doCred}, "docker-credential-pass", ErrRoutedToHelper},
-		{"empty host", `{}`, []Credential{{Username: "u", Password: "SECRET"}}, "empty registry host", nil},
+		{"empty host", `{}`, []Credential{{Username: "u", Password: "SECRET"}}, "invalid registry host: empty", nil},
 		{"host with a space", `{}`, []Credential{{Host: "a b", Username: "u", Password: "SECRET"}}, "spaces", nil},
 		{"host with invalid UTF-8", `{}`, []Credential{{Host: "a\xffb", Username: "u", Password: "SECRET"}}, "invalid UTF-8", nil},
 		{"empty user", `{}`, []Credential{{Host: "h", Password: "SECRET"}}, "empty user name for h", nil},

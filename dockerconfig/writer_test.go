@@ -460,7 +460,7 @@ func TestSetCredHelper(t *testing.T) {
 		{"h", "nothere", "docker-credential-nothere"},
 		{"h", "", "invalid credential helper name"},
 		{"h", "a/b", "invalid credential helper name"},
-		{"", "fake", "empty registry host"},
+		{"", "fake", "invalid registry host: empty"},
 	} {
 		if err := w.SetCredHelper(ctx, tc.host, tc.helper); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("SetCredHelper(%q, %q) = %v, want %q", tc.host, tc.helper, err, tc.want)

@@ -37,6 +37,9 @@ const (
 	EnvToken = "DIGITALOCEAN_TOKEN"
 	// EnvAccessToken is read when EnvToken is unset or blank.
 	EnvAccessToken = "DIGITALOCEAN_ACCESS_TOKEN"
+	// EnvAPIURL, when set, is the API's base URL (as [WithBaseURL]); the
+	// docr command and the fake API (docrtest) use it too.
+	EnvAPIURL = "DIGITALOCEAN_API_URL"
 )
 
 // ErrNoToken is returned by [NewFromEnv] when neither environment variable
@@ -211,8 +214,15 @@ func New(token string, opts ...Option) (*Client, error) {
 
 // NewFromEnv is [New] with the token from $DIGITALOCEAN_TOKEN or, if that is
 // unset or blank, $DIGITALOCEAN_ACCESS_TOKEN. With neither it returns
-// [ErrNoToken].
+// [ErrNoToken]. $DIGITALOCEAN_API_URL, when set, is the base URL; a
+// [WithBaseURL] among opts takes precedence over it.
 func NewFromEnv(opts ...Option) (*Client, error) {
+	if u := strings.TrimSpace(os.Getenv(EnvAPIURL)); u != "" {
+		if err := WithBaseURL(u)(&settings{}); err != nil {
+			return nil, fmt.Errorf("$%s: %w", EnvAPIURL, err)
+		}
+		opts = append([]Option{WithBaseURL(u)}, opts...)
+	}
 	for _, name := range []string{EnvToken, EnvAccessToken} {
 		v := os.Getenv(name)
 		if strings.TrimSpace(v) == "" {

@@ -16,8 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/docr-dev/docr/internal/registryhost"
 )
 
 // DefaultExpiry is the lifetime of credentials when a [CredentialsRequest]
@@ -269,10 +269,10 @@ func parseCredentials(raw []byte, copyRaw bool) (*Credentials, error) {
 		if strings.TrimSpace(host) == "" {
 			return nil, fmt.Errorf("%w: empty registry host in auths", ErrInvalidCredentials)
 		}
-		if !validHost(host) {
+		if err := registryhost.Check(host); err != nil {
 			// The host is printed (docr login, errors) and becomes a key in
 			// config.json and a line on a credential helper's stdin.
-			return nil, fmt.Errorf("%w: registry host %q has spaces, control characters or invalid UTF-8", ErrInvalidCredentials, host)
+			return nil, fmt.Errorf("%w: %w", ErrInvalidCredentials, err)
 		}
 		a := doc.Auths[host].Auth
 		if a == "" {
@@ -301,15 +301,6 @@ func parseCredentials(raw []byte, copyRaw bool) (*Credentials, error) {
 	return &Credentials{Config: cfg, Raw: raw}, nil
 }
 
-// validHost reports whether a registry host from the API is valid UTF-8
-// without white space, control characters or bidirectional overrides.
-func validHost(h string) bool {
-	return utf8.ValidString(h) && strings.IndexFunc(h, func(r rune) bool {
-		return unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError ||
-			r >= '\u202a' && r <= '\u202e' || r >= '\u2066' && r <= '\u2069'
-	}) < 0
-}
-
 // invalidJSON describes a JSON error without quoting the input (a
 // json.SyntaxError message can contain a byte of it).
 func invalidJSON(err error) error {
@@ -334,6 +325,11 @@ func (c *Client) DockerCredentials(ctx context.Context, req CredentialsRequest) 
 	if err != nil {
 		return nil, err
 	}
+	if req.Registry != "" {
+		if err := CheckRegistryName(req.Registry); err != nil {
+			return nil, err
+		}
+	}
 	readWrite := req.ReadWrite
 	start := c.s.clock.now()
 	resp, err := c.getDockerCredentials(ctx, req.Registry, expiry, readWrite)
@@ -354,7 +350,9 @@ func (c *Client) DockerCredentials(ctx context.Context, req CredentialsRequest) 
 	creds.Registry = req.Registry
 	creds.ReadWrite = readWrite
 	if expiry != nil {
-		creds.ExpiresAt = start.Add(time.Duration(*expiry) * time.Second)
+		// Round(0): a wall-clock time only, so that it prints and compares
+		// as a plain time (no "m=+3600.0" monotonic reading).
+		creds.ExpiresAt = start.Add(time.Duration(*expiry) * time.Second).Round(0)
 	}
 	return creds, nil
 }

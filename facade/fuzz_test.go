@@ -54,7 +54,7 @@ func FuzzParseCredentials(f *testing.F) {
 			}
 		}
 		allHosts := strings.Join(hosts, "\x00")
-		const templates = "docr: invalid credentials: not valid JSON (syntax error at byte ) unexpected JSON  at no auths empty registry host in auths no auth for host auth for host is not valid base64 has no colon between user name and password has an empty user name has an empty password"
+		const templates = "docr: invalid credentials: not valid JSON (syntax error at byte ) unexpected JSON  at no auths empty registry host in auths no auth for host auth for host is not valid base64 has no colon between user name and password has an empty user name has an empty password invalid registry host: empty has spaces, control characters, invalid UTF-8 or characters outside printable ASCII (look-alike letters and invisible marks are refused; write an internationalised name in its xn-- form)"
 		leaks := func(out string) string {
 			for _, s := range secrets {
 				if len(s) >= 8 && strings.Contains(out, s) && !strings.Contains(allHosts, s) && !strings.Contains(templates, s) {

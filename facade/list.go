@@ -124,6 +124,11 @@ func needNames(kv ...string) error {
 		if kv[i+1] == "" {
 			return fmt.Errorf("%w: empty %s name", ErrInvalidRequest, kv[i])
 		}
+		if kv[i] == "registry" {
+			if err := CheckRegistryName(kv[i+1]); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
