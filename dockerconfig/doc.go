@@ -67,7 +67,9 @@
 // # Locking
 //
 // Each read-modify-write holds an exclusive advisory lock (flock) on
-// config.json.lock beside the real target, so concurrent docr processes and
+// config.json.lock in the config directory (beside config.json, even when
+// that is a symbolic link; the lock file itself is never followed through a
+// link, and one that is a link is refused), so concurrent docr processes and
 // goroutines never lose each other's entries; Lookup takes a shared lock.
 // Waiting is bounded by Options.LockTimeout (ErrLockTimeout). The lock file
 // is left in place: removing it would race with other lockers. Credential

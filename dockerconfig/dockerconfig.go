@@ -109,6 +109,8 @@ type Writer struct {
 	// testHook, when set by tests, is called after each step of a write and
 	// can fail it (fault injection).
 	testHook func(step string) error
+	// geteuid is os.Geteuid; tests replace it to act as a non-root user.
+	geteuid func() int
 }
 
 // Path returns the config.json path: Join(dir, "config.json") when dir is not
@@ -149,6 +151,7 @@ func New(opts Options) (*Writer, error) {
 		helperTimeout: opts.HelperTimeout,
 		log:           opts.Logger,
 		helperStderr:  opts.HelperStderr,
+		geteuid:       os.Geteuid,
 	}
 	if w.lockTimeout == 0 {
 		w.lockTimeout = DefaultLockTimeout

@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/gofrs/flock"
 )
 
 const (
@@ -85,6 +84,15 @@ func cause(err error) error {
 	return err
 }
 
+// MaxConfigSize is the largest config.json docr reads: 16 MiB, about 150,000
+// registry entries. A larger file is refused with [ErrInvalidConfig] rather
+// than read whole into memory.
+const MaxConfigSize = 16 << 20
+
+func tooLarge(n int64) string {
+	return fmt.Sprintf("is %d bytes or more, larger than the %d MiB docr reads (is it really a Docker config?)", n, MaxConfigSize>>20)
+}
+
 // readConfig reads the config at target. A missing file gives (nil, nil,
 // nil). Anything else docr cannot use is a configError naming the path.
 func readConfig(target string) ([]byte, fs.FileInfo, error) {
@@ -101,9 +109,21 @@ func readConfig(target string) ([]byte, fs.FileInfo, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, nil, &configError{path: target, reason: fmt.Sprintf("is not a regular file (%s)", fi.Mode().Type())}
 	}
-	data, err := os.ReadFile(target)
+	if fi.Size() > MaxConfigSize {
+		return nil, nil, &configError{path: target, reason: tooLarge(fi.Size())}
+	}
+	f, err := os.Open(target)
 	if err != nil {
 		return nil, nil, &configError{path: target, reason: fmt.Sprintf("cannot be read (%v)", cause(err))}
+	}
+	defer f.Close()
+	// Bounded even when the file grows after the Stat.
+	data, err := io.ReadAll(io.LimitReader(f, MaxConfigSize+1))
+	if err != nil {
+		return nil, nil, &configError{path: target, reason: fmt.Sprintf("cannot be read (%v)", cause(err))}
+	}
+	if len(data) > MaxConfigSize {
+		return nil, nil, &configError{path: target, reason: tooLarge(int64(len(data)))}
 	}
 	if len(data) == 0 {
 		return nil, nil, &configError{path: target, reason: "is empty (a truncated config?)"}
@@ -139,34 +159,70 @@ func mkdirOwned(dir string) error {
 	return inheritOwner(dir, parent)
 }
 
-// lock takes the advisory lock beside target, waiting at most LockTimeout.
-func (w *Writer) lock(ctx context.Context, target string, shared bool) (unlock func(), err error) {
-	lockPath := target + lockSuffix
-	if f, err := os.OpenFile(lockPath, os.O_CREATE|os.O_EXCL|os.O_RDONLY, 0o600); err == nil {
-		_ = f.Close()
-		if err := inheritOwner(lockPath, filepath.Dir(lockPath)); err != nil {
-			return nil, fmt.Errorf("cannot set the owner of %s: %w", lockPath, err)
-		}
+// lock takes the advisory lock config.json.lock in the config directory
+// (beside w.path as given, not beside a symlink's target), waiting at most
+// LockTimeout. The lock file is opened without following a symbolic link:
+// a link there is refused, so the lock never creates or touches a file
+// outside the config directory.
+func (w *Writer) lock(ctx context.Context, shared bool) (unlock func(), err error) {
+	lockPath := w.path + lockSuffix
+	f, err := openLockFile(lockPath)
+	if err != nil {
+		return nil, err
 	}
-	fl := flock.New(lockPath, flock.SetPermissions(0o600))
 	lctx, cancel := context.WithTimeout(ctx, w.lockTimeout)
 	defer cancel()
-	var ok bool
-	if shared {
-		ok, err = fl.TryRLockContext(lctx, lockRetry)
-	} else {
-		ok, err = fl.TryLockContext(lctx, lockRetry)
-	}
-	switch {
-	case err == nil && ok:
-		return func() { _ = fl.Unlock() }, nil
-	case ctx.Err() != nil:
-		return nil, fmt.Errorf("waiting for the lock %s: %w", lockPath, ctx.Err())
-	case err == nil || errors.Is(err, context.DeadlineExceeded):
+	t := time.NewTicker(lockRetry)
+	defer t.Stop()
+	for {
+		release, err := tryLock(f, shared)
+		if err != nil {
+			_ = f.Close()
+			return nil, fmt.Errorf("cannot lock %s: %w", lockPath, err)
+		}
+		if release != nil {
+			return release, nil
+		}
+		select {
+		case <-t.C:
+			continue
+		case <-lctx.Done():
+		}
+		_ = f.Close()
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("waiting for the lock %s: %w", lockPath, ctx.Err())
+		}
 		return nil, fmt.Errorf("%w: %s is still held after %s by another process updating the Docker config; try again", ErrLockTimeout, lockPath, w.lockTimeout)
-	default:
-		return nil, fmt.Errorf("cannot lock %s: %w", lockPath, err)
 	}
+}
+
+// openLockFile opens (creating, 0600) the lock file at path without
+// following a symbolic link, and checks that it is a regular file.
+func openLockFile(path string) (*os.File, error) {
+	created := true
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|os.O_EXCL|oNoFollow, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		created = false
+		f, err = os.OpenFile(path, os.O_RDONLY|oNoFollow, 0)
+	}
+	if err != nil {
+		if fi, lerr := os.Lstat(path); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			return nil, fmt.Errorf("cannot lock the Docker config: %s is a symbolic link, which docr does not follow for its lock; remove it", path)
+		}
+		return nil, fmt.Errorf("cannot open the lock file %s: %w", path, err)
+	}
+	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = fmt.Errorf("is not a regular file (%s)", fi.Mode().Type())
+	}
+	if err == nil && created {
+		err = inheritOwner(path, filepath.Dir(path))
+	}
+	if err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("cannot use the lock file %s: %w", path, err)
+	}
+	return f, nil
 }
 
 // removeStaleTemps deletes the temporary files that an update killed
@@ -240,6 +296,12 @@ func (w *Writer) writeConfig(target string, data, orig []byte, fi fs.FileInfo) (
 	if fi != nil {
 		if err = chownLike(f, fi); err == nil {
 			err = w.step("chown")
+		}
+		if err != nil && errors.Is(err, fs.ErrPermission) && w.geteuid() != 0 {
+			// As docker does: a user who may not give the file its old group
+			// (one they are not in) still gets the update, with their own group.
+			w.log.Warn("Docker config written without its previous owner or group, which only root may set", "path", target, "reason", cause(err))
+			err = nil
 		}
 		if err != nil {
 			return fail("setting the owner of", err)

@@ -303,8 +303,13 @@ func TestSymlinks(t *testing.T) {
 			if fi, _ := os.Stat(target); fi.Mode() != wantMode {
 				t.Errorf("target mode %v, want %v", fi.Mode(), wantMode)
 			}
-			if !fileExists(target + ".lock") {
-				t.Error("no lock file beside the target")
+			// The lock lives in the config directory, beside the link, and
+			// never beside the link's target (issue 12, case 12).
+			if fi, err := os.Lstat(link + ".lock"); err != nil || !fi.Mode().IsRegular() {
+				t.Errorf("no lock file in the config directory: %v", err)
+			}
+			if fileExists(target + ".lock") {
+				t.Error("a lock file was created beside the link's target, outside the config directory")
 			}
 			assertNoTemp(t, filepath.Dir(target))
 			assertNoTemp(t, filepath.Join(root, "cfg"))

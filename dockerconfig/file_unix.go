@@ -69,3 +69,28 @@ func syncDir(dir string) error {
 func isMountPointErr(err error) bool {
 	return errors.Is(err, syscall.EBUSY) || errors.Is(err, syscall.EXDEV)
 }
+
+// oNoFollow makes open fail on a symbolic link as the last path element.
+const oNoFollow = syscall.O_NOFOLLOW
+
+// tryLock takes flock(2) on f without blocking: exclusive, or shared when
+// shared is set. release (closing f, which drops the lock) is nil while
+// another process holds it.
+func tryLock(f *os.File, shared bool) (release func(), err error) {
+	how := syscall.LOCK_EX
+	if shared {
+		how = syscall.LOCK_SH
+	}
+	for {
+		err = syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
+		switch {
+		case err == nil:
+			return func() { _ = f.Close() }, nil
+		case errors.Is(err, syscall.EWOULDBLOCK):
+			return nil, nil
+		case errors.Is(err, syscall.EINTR):
+			continue
+		}
+		return nil, err
+	}
+}

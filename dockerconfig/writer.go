@@ -19,10 +19,12 @@ func (w *Writer) update(ctx context.Context, mutate func(d *document, target str
 		return res, err
 	}
 	res.Path = target
-	if err := mkdirOwned(filepath.Dir(target)); err != nil {
-		return res, fmt.Errorf("cannot create the Docker config directory: %w", err)
+	for _, dir := range []string{filepath.Dir(w.path), filepath.Dir(target)} {
+		if err := mkdirOwned(dir); err != nil {
+			return res, fmt.Errorf("cannot create the Docker config directory: %w", err)
+		}
 	}
-	unlock, err := w.lock(ctx, target, false)
+	unlock, err := w.lock(ctx, false)
 	if err != nil {
 		return res, err
 	}
@@ -63,7 +65,7 @@ func (w *Writer) read(ctx context.Context) (d *document, target string, err erro
 	if _, err := os.Stat(target); errors.Is(err, fs.ErrNotExist) {
 		return nil, target, nil // nothing to read, and nothing is created
 	}
-	unlock, err := w.lock(ctx, target, true)
+	unlock, err := w.lock(ctx, true)
 	if err != nil {
 		// A read-only config directory (e.g. a mounted secret) cannot hold
 		// the lock file; every writer replaces the file atomically, so read it
