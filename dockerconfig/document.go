@@ -319,15 +319,21 @@ func quote(s string) (jsontext.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	if strings.ContainsAny(s, "\u2028\u2029") {
+	if hasLineSeparator(s) {
 		q = []byte(jsEscaper.Replace(string(q)))
 	}
 	return q, nil
 }
 
+// hasLineSeparator reports whether s holds U+2028 or U+2029 (both start
+// with the byte 0xE2; the first test keeps the common case fast).
+func hasLineSeparator(s string) bool {
+	return strings.IndexByte(s, 0xE2) >= 0 && strings.ContainsAny(s, "\u2028\u2029")
+}
+
 // writeName writes an object member name (key).
 func writeName(enc *jsontext.Encoder, key string) error {
-	if !strings.ContainsAny(key, "\u2028\u2029") {
+	if !hasLineSeparator(key) {
 		return enc.WriteToken(jsontext.String(key))
 	}
 	q, err := quote(key)
@@ -359,7 +365,12 @@ func writeRawMap(enc *jsontext.Encoder, m map[string]jsontext.Value) error {
 	if m == nil {
 		return enc.WriteToken(jsontext.Null)
 	}
-	return writeObject(enc, slices.Sorted(maps.Keys(m)), func(k string) error { return enc.WriteValue(m[k]) })
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return writeObject(enc, keys, func(k string) error { return enc.WriteValue(m[k]) })
 }
 
 // compactObject encodes m compactly with sorted keys.
@@ -384,7 +395,9 @@ func (d *document) encode() ([]byte, error) {
 		keys = append(keys, keyCredHelpers)
 	}
 	slices.Sort(keys)
-	buf := bytes.NewBuffer(make([]byte, 0, d.size+d.size/8+512))
+	// The Encoder keeps a quarter of the buffer's length free and grows it
+	// (copying) when less is left: leave room for that from the start.
+	buf := bytes.NewBuffer(make([]byte, 0, d.size+d.size/2+512))
 	enc := jsontext.NewEncoder(buf, fileOptions...)
 	err := writeObject(enc, keys, func(k string) error {
 		switch {
