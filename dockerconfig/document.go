@@ -203,12 +203,14 @@ func splitObject(raw jsontext.Value, where string) (map[string]jsontext.Value, e
 	return o.members, nil
 }
 
-// syntaxError describes a parse error by its byte offset only (never the
-// content, which may hold secrets).
-func syntaxError(err error) error {
-	var se *jsontext.SyntacticError
-	if errors.As(err, &se) {
-		return invalid("is not valid JSON (syntax error at byte offset %d)", se.ByteOffset)
+// syntaxError describes the syntax error in data by its byte offset only
+// (never the content, which may hold secrets). The offset is the one
+// encoding/json, Docker's own decoder, reports (just past the offending
+// byte), as docr always has; errors are rare, so data is scanned again.
+func syntaxError(data []byte) error {
+	var se *json.SyntaxError
+	if err := json.Unmarshal(data, new(json.RawMessage)); errors.As(err, &se) {
+		return invalid("is not valid JSON (syntax error at byte offset %d)", se.Offset)
 	}
 	return invalid("is not valid JSON")
 }
@@ -227,13 +229,8 @@ func parseTop(data []byte) (top, auths rawObject, err error) {
 	} else {
 		first, err = dec.ReadValue()
 	}
-	if err != nil {
-		return top, auths, syntaxError(err)
-	}
-	off := dec.InputOffset()
-	if rest := data[off:]; !jsonSpace(rest) {
-		off += int64(len(rest) - len(bytes.TrimLeft(rest, " \t\r\n")))
-		return top, auths, invalid("is not valid JSON (syntax error at byte offset %d)", off)
+	if err != nil || !jsonSpace(data[dec.InputOffset():]) {
+		return top, auths, syntaxError(data)
 	}
 	if first != nil {
 		return top, auths, invalid("holds %s, not a JSON object", kind(first))

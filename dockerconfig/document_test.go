@@ -3,6 +3,8 @@ package dockerconfig
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"strings"
@@ -233,5 +235,25 @@ func TestParseKeepsBytes(t *testing.T) {
 		"\t\"x\": {\n\t\t\"s\": \"\\u0041\\/é\\ud800\",\n\t\t\"n\": 1.50E+03,\n\t\t\"b\": 12345678901234567890123\n\t}\n}\n"
 	if string(out) != want {
 		t.Errorf("encode:\n%s\nwant\n%s", out, want)
+	}
+}
+
+// TestSyntaxErrorOffsets: a file that is not JSON is described by the byte
+// offset encoding/json reports (just past the offending byte), as before the
+// move to jsontext, and never by its content.
+func TestSyntaxErrorOffsets(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		in  string
+		off int
+	}{
+		{`{"auths":`, 9}, {`{"a":1,}`, 8}, {`{,}`, 2}, {`{"a" 1}`, 6}, {`{} {}`, 4}, {`{}x`, 3}, {"\ufeff{}", 1},
+		{`{"a":[1 2]}`, 9}, {`{"n":01}`, 7}, {`[1,`, 3}, {`{"s":"\x"}`, 8}, {`{"a":1`, 6}, {`{"secret":"SECRET"`, 18},
+	} {
+		_, err := parseDocument([]byte(tt.in))
+		want := fmt.Sprintf("invalid Docker config: is not valid JSON (syntax error at byte offset %d)", tt.off)
+		if err == nil || err.Error() != want || !errors.Is(err, ErrInvalidConfig) {
+			t.Errorf("%q: error %v, want %q", tt.in, err, want)
+		}
 	}
 }
