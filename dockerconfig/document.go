@@ -392,10 +392,10 @@ func (d *document) encode() ([]byte, error) {
 		keys = append(keys, keyCredHelpers)
 	}
 	slices.Sort(keys)
-	// The Encoder keeps a quarter of the buffer's length free and grows it
-	// (copying) when less is left: leave room for that from the start.
-	buf := bytes.NewBuffer(make([]byte, 0, d.size+d.size/2+512))
-	enc := jsontext.NewEncoder(buf, fileOptions...)
+	// Through an io.Writer other than a bytes.Buffer, the Encoder flushes
+	// its small buffer into out, which is sized for the whole file.
+	out := appendWriter(make([]byte, 0, d.size+d.size/8+512))
+	enc := jsontext.NewEncoder(&out, fileOptions...)
 	err := writeObject(enc, keys, func(k string) error {
 		switch {
 		case k == keyAuths && d.authsDirty:
@@ -409,7 +409,16 @@ func (d *document) encode() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	return out, nil
+}
+
+// appendWriter is an io.Writer that appends to itself.
+type appendWriter []byte
+
+// Write appends p.
+func (w *appendWriter) Write(p []byte) (int, error) {
+	*w = append(*w, p...)
+	return len(p), nil
 }
 
 // route returns where Docker keeps the secret for host and the helper name.
