@@ -7,6 +7,7 @@ toolchain go1.26.10
 require (
 	github.com/docker/docker-credential-helpers v0.9.13
 	github.com/getkin/kin-openapi v0.153.0
+	github.com/go-json-experiment/json v1.27.2
 	github.com/gofrs/flock v0.13.2
 	github.com/jarcoal/httpmock v1.4.2
 	github.com/oapi-codegen/oapi-codegen/v2 v2.8.2

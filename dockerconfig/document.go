@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"maps"
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Top-level keys docr reads. Everything else is kept verbatim.
@@ -67,16 +69,16 @@ func withPath(err error, path string) error {
 	return err
 }
 
-// document is a parsed config.json: a map of raw values, so every value docr
-// does not own is written back as it was read (only insignificant whitespace
-// changes, because the output is re-indented).
+// document is a parsed config.json: a map of raw values sliced from the
+// input, so every value docr does not own is written back as it was read
+// (only insignificant whitespace changes, because the output is re-indented).
 type document struct {
-	top map[string]json.RawMessage
+	top map[string]jsontext.Value
 
-	auths       map[string]json.RawMessage // nil when absent or null
+	auths       map[string]jsontext.Value // nil when absent or null
 	authsDirty  bool
-	helpersRaw  map[string]json.RawMessage // credHelpers; nil when absent or null
-	credHelpers map[string]string          // decoded credHelpers
+	helpersRaw  map[string]jsontext.Value // credHelpers; nil when absent or null
+	credHelpers map[string]string         // decoded credHelpers
 	helperDirty bool
 	credsStore  string
 
@@ -84,18 +86,31 @@ type document struct {
 	size    int // of the parsed content, to size the output
 }
 
+// readOptions parse config.json. docr checks duplicate keys itself, where it
+// reads (the top level, auths, credHelpers, the entries it changes), with
+// messages naming the key; values it does not own are kept as they are, as
+// Docker keeps them. UTF-8 is checked before parsing; escaped lone surrogates
+// ("\ud800"), which Docker's encoding/json accepts, stay allowed.
+var readOptions = []jsontext.Options{jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)}
+
+// compactOptions write raw values with their strings and numbers verbatim:
+// only whitespace changes.
+var compactOptions = append(slices.Clip(readOptions), jsontext.PreserveRawStrings(true))
+
+// fileOptions write config.json as json.Encoder with SetEscapeHTML(false)
+// and SetIndent("", "\t") does: one member per line, tab-indented, "key": value.
+var fileOptions = append(slices.Clip(compactOptions), jsontext.WithIndent("\t"))
+
 // jsonSpace reports whether b is only JSON whitespace.
 func jsonSpace(b []byte) bool {
 	return len(bytes.Trim(b, " \t\r\n")) == 0
 }
 
 // kind names the JSON type of a raw value for messages.
-func kind(raw json.RawMessage) string {
-	b := bytes.TrimLeft(raw, " \t\r\n")
-	if len(b) == 0 {
+func kind(raw jsontext.Value) string {
+	switch raw.Kind() {
+	case 0:
 		return "nothing"
-	}
-	switch b[0] {
 	case '{':
 		return "an object"
 	case '[':
@@ -111,50 +126,123 @@ func kind(raw json.RawMessage) string {
 	}
 }
 
-func isNull(raw json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(raw), []byte("null")) }
+func isNull(raw []byte) bool { return jsontext.Value(raw).Kind() == 'n' }
 
-// decodeObject decodes a JSON object into raw values and rejects duplicate
-// keys (json.Unmarshal would silently keep the last one and drop the rest).
-// where names the object in messages.
-func decodeObject(raw []byte, where string) (map[string]json.RawMessage, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	tok, err := dec.Token()
+// rawObject is a JSON object split into raw values sliced from the input.
+type rawObject struct {
+	members map[string]jsontext.Value
+	dup     string // the first key given twice
+	hasDup  bool
+}
+
+// check refuses a key given twice (Docker's decoder would silently keep the
+// last one and drop the rest). where names the object in the message.
+func (o *rawObject) check(where string) error {
+	if o.hasDup {
+		return invalid("has the key %q twice in %s", o.dup, where)
+	}
+	return nil
+}
+
+// readObject reads the members of the object whose '{' dec has just read, up
+// to and including its '}'. data is dec's whole input: values are sliced from
+// it. With inner set, the value of the key "auths", if an object, is split
+// into *inner in the same pass.
+func readObject(dec *jsontext.Decoder, data []byte, inner *rawObject) (rawObject, error) {
+	o := rawObject{members: make(map[string]jsontext.Value)}
+	for dec.PeekKind() != '}' {
+		name, err := dec.ReadToken()
+		if err != nil {
+			return o, err
+		}
+		key := name.String()
+		var start, end int64
+		if inner != nil && key == keyAuths && dec.PeekKind() == '{' {
+			if _, err := dec.ReadToken(); err != nil {
+				return o, err
+			}
+			start = dec.InputOffset() - 1
+			if *inner, err = readObject(dec, data, nil); err != nil {
+				return o, err
+			}
+			end = dec.InputOffset()
+		} else {
+			v, err := dec.ReadValue()
+			if err != nil {
+				return o, err
+			}
+			end = dec.InputOffset()
+			start = end - int64(len(v))
+		}
+		if _, dup := o.members[key]; dup && !o.hasDup {
+			o.dup, o.hasDup = key, true
+		}
+		o.members[key] = data[start:end:end]
+	}
+	_, err := dec.ReadToken() // the closing brace
+	return o, err
+}
+
+// splitObject splits raw, a valid JSON value, into raw values and refuses
+// duplicate keys. where names it in messages.
+func splitObject(raw jsontext.Value, where string) (map[string]jsontext.Value, error) {
+	if k := raw.Kind(); k != '{' {
+		return nil, invalid("has %s that is %s, not an object", where, kind(raw))
+	}
+	dec := jsontext.NewDecoder(bytes.NewBuffer(raw), readOptions...)
+	if _, err := dec.ReadToken(); err != nil {
+		return nil, invalid("has %s that is not valid JSON", where)
+	}
+	o, err := readObject(dec, raw, nil)
 	if err != nil {
 		return nil, invalid("has %s that is not valid JSON", where)
 	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, invalid("has %s that is %s, not an object", where, kind(raw))
+	if err := o.check(where); err != nil {
+		return nil, err
 	}
-	m := make(map[string]json.RawMessage)
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, invalid("has %s that is not valid JSON", where)
+	return o.members, nil
+}
+
+// syntaxError describes the syntax error in data by its byte offset only
+// (never the content, which may hold secrets). The offset is the one
+// encoding/json, Docker's own decoder, reports (just past the offending
+// byte), as docr always has; errors are rare, so data is scanned again.
+func syntaxError(data []byte) error {
+	var se *json.SyntaxError
+	if err := json.Unmarshal(data, new(json.RawMessage)); errors.As(err, &se) {
+		return invalid("is not valid JSON (syntax error at byte offset %d)", se.Offset)
+	}
+	return invalid("is not valid JSON")
+}
+
+// parseTop parses the whole file (valid UTF-8, not only whitespace) in one
+// pass: the top-level object and, when "auths" is an object, its entries.
+// Every value is validated; errors come in the order: syntax, not an object,
+// duplicate top-level key.
+func parseTop(data []byte) (top, auths rawObject, err error) {
+	dec := jsontext.NewDecoder(bytes.NewBuffer(data), readOptions...)
+	var first jsontext.Value
+	if dec.PeekKind() == '{' {
+		if _, err = dec.ReadToken(); err == nil {
+			top, err = readObject(dec, data, &auths)
 		}
-		key, _ := tok.(string)
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, invalid("has %s that is not valid JSON", where)
-		}
-		if _, dup := m[key]; dup {
-			return nil, invalid("has the key %q twice in %s", key, where)
-		}
-		m[key] = v
+	} else {
+		first, err = dec.ReadValue()
 	}
-	if _, err := dec.Token(); err != nil { // the closing brace
-		return nil, invalid("has %s that is not valid JSON", where)
+	if err != nil || !jsonSpace(data[dec.InputOffset():]) {
+		return top, auths, syntaxError(data)
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, invalid("has data after %s", where)
+	if first != nil {
+		return top, auths, invalid("holds %s, not a JSON object", kind(first))
 	}
-	return m, nil
+	return top, auths, top.check("the top-level object")
 }
 
 // parseDocument parses config.json content. Empty input means "no file yet"
 // and gives an empty document; the Writer refuses an existing empty file
 // before calling it.
 func parseDocument(data []byte) (*document, error) {
-	d := &document{top: map[string]json.RawMessage{}}
+	d := &document{top: map[string]jsontext.Value{}}
 	if len(data) == 0 {
 		return d, nil
 	}
@@ -172,46 +260,30 @@ func parseDocument(data []byte) (*document, error) {
 	if jsonSpace(data) {
 		return nil, invalid("holds only whitespace")
 	}
-	top, auths, ok := parseFast(data)
-	if !ok {
-		// The one-pass parser refused the file: let encoding/json say why
-		// (or, should it accept the file after all, parse it).
-		var probe json.RawMessage
-		if err := json.Unmarshal(data, &probe); err != nil {
-			var se *json.SyntaxError
-			if errors.As(err, &se) {
-				return nil, invalid("is not valid JSON (syntax error at byte offset %d)", se.Offset)
-			}
-			return nil, invalid("is not valid JSON")
-		}
-		if k := kind(probe); k != "an object" {
-			return nil, invalid("holds %s, not a JSON object", k)
-		}
-		var err error
-		if top, err = decodeObject(data, "the top-level object"); err != nil {
-			return nil, err
-		}
-		auths = nil
+	top, auths, err := parseTop(data)
+	if err != nil {
+		return nil, err
 	}
-	d.top = top
+	d.top = top.members
 	d.size = len(data)
-	for key := range top {
+	for key := range d.top {
 		for _, known := range []string{keyAuths, keyCredHelpers, keyCredsStore} {
 			if key != known && strings.EqualFold(key, known) {
 				return nil, invalid("has the key %q, which Docker reads as %q; rename it to %q", key, known, known)
 			}
 		}
 	}
-	var err error
-	if auths != nil {
-		d.auths = auths // split by parseFast
-	} else if raw, ok := top[keyAuths]; ok && !isNull(raw) {
-		if d.auths, err = decodeObject(raw, `"auths"`); err != nil {
+	if raw, ok := d.top[keyAuths]; ok && !isNull(raw) {
+		if raw.Kind() != '{' {
+			return nil, invalid("has %s that is %s, not an object", `"auths"`, kind(raw))
+		}
+		if err := auths.check(`"auths"`); err != nil {
 			return nil, err
 		}
+		d.auths = auths.members // split by parseTop
 	}
-	if raw, ok := top[keyCredHelpers]; ok && !isNull(raw) {
-		if d.helpersRaw, err = decodeObject(raw, `"credHelpers"`); err != nil {
+	if raw, ok := d.top[keyCredHelpers]; ok && !isNull(raw) {
+		if d.helpersRaw, err = splitObject(raw, `"credHelpers"`); err != nil {
 			return nil, err
 		}
 		d.credHelpers = make(map[string]string, len(d.helpersRaw))
@@ -225,7 +297,7 @@ func parseDocument(data []byte) (*document, error) {
 			d.credHelpers[host] = s
 		}
 	}
-	if raw, ok := top[keyCredsStore]; ok && !isNull(raw) {
+	if raw, ok := d.top[keyCredsStore]; ok && !isNull(raw) {
 		if err := json.Unmarshal(raw, &d.credsStore); err != nil {
 			return nil, invalid(`has "credsStore" that is %s, not a string`, kind(raw))
 		}
@@ -233,13 +305,75 @@ func parseDocument(data []byte) (*document, error) {
 	return d, nil
 }
 
-// marshal encodes v compactly without HTML escaping, so raw values keep
-// their characters (json.Marshal would turn "<" into "\u003c").
-func marshal(v any) (json.RawMessage, error) {
+// jsEscaper escapes U+2028 and U+2029 inside a quoted JSON string, as
+// encoding/json (and so Docker) always does.
+var jsEscaper = strings.NewReplacer("\u2028", `\u2028`, "\u2029", `\u2029`)
+
+// quote returns s as a JSON string as encoding/json writes it without HTML
+// escaping.
+func quote(s string) (jsontext.Value, error) {
+	q, err := jsontext.AppendQuote(nil, s)
+	if err != nil {
+		return nil, err
+	}
+	if hasLineSeparator(s) {
+		q = []byte(jsEscaper.Replace(string(q)))
+	}
+	return q, nil
+}
+
+// hasLineSeparator reports whether s holds U+2028 or U+2029 (both start
+// with the byte 0xE2; the first test keeps the common case fast).
+func hasLineSeparator(s string) bool {
+	return strings.IndexByte(s, 0xE2) >= 0 && strings.ContainsAny(s, "\u2028\u2029")
+}
+
+// writeName writes an object member name (key).
+func writeName(enc *jsontext.Encoder, key string) error {
+	if !hasLineSeparator(key) {
+		return enc.WriteToken(jsontext.String(key))
+	}
+	q, err := quote(key)
+	if err != nil {
+		return err
+	}
+	return enc.WriteValue(q)
+}
+
+// writeObject writes the members keys in order; value writes the value of
+// each.
+func writeObject(enc *jsontext.Encoder, keys []string, value func(key string) error) error {
+	if err := enc.WriteToken(jsontext.BeginObject); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if err := writeName(enc, k); err != nil {
+			return err
+		}
+		if err := value(k); err != nil {
+			return err
+		}
+	}
+	return enc.WriteToken(jsontext.EndObject)
+}
+
+// writeRawMap writes m with sorted keys, or null for a nil map.
+func writeRawMap(enc *jsontext.Encoder, m map[string]jsontext.Value) error {
+	if m == nil {
+		return enc.WriteToken(jsontext.Null)
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return writeObject(enc, keys, func(k string) error { return enc.WriteValue(m[k]) })
+}
+
+// compactObject encodes m compactly with sorted keys.
+func compactObject(m map[string]jsontext.Value) (jsontext.Value, error) {
 	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	if err := writeRawMap(jsontext.NewEncoder(&buf, compactOptions...), m); err != nil {
 		return nil, err
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
@@ -248,12 +382,9 @@ func marshal(v any) (json.RawMessage, error) {
 // encode writes the document the way docker does: tab-indented, with keys
 // sorted (deterministic), plus a trailing newline. The bytes are those of
 // json.Encoder with SetEscapeHTML(false) and SetIndent("", "\t") on the
-// top-level map, written in one pass (see appendIndented).
+// top-level map: raw values keep their strings and numbers verbatim.
 func (d *document) encode() ([]byte, error) {
-	keys := make([]string, 0, len(d.top)+2)
-	for k := range d.top {
-		keys = append(keys, k)
-	}
+	keys := slices.Collect(maps.Keys(d.top))
 	if _, ok := d.top[keyAuths]; !ok && d.authsDirty {
 		keys = append(keys, keyAuths)
 	}
@@ -261,23 +392,33 @@ func (d *document) encode() ([]byte, error) {
 		keys = append(keys, keyCredHelpers)
 	}
 	slices.Sort(keys)
-	buf := make([]byte, 0, d.size+d.size/8+512)
-	buf = append(buf, '{')
-	for n, k := range keys {
-		buf = appendMember(buf, n, k, 1)
+	// Through an io.Writer other than a bytes.Buffer, the Encoder flushes
+	// its small buffer into out, which is sized for the whole file.
+	out := appendWriter(make([]byte, 0, d.size+d.size/8+512))
+	enc := jsontext.NewEncoder(&out, fileOptions...)
+	err := writeObject(enc, keys, func(k string) error {
 		switch {
 		case k == keyAuths && d.authsDirty:
-			buf = appendRawMap(buf, d.auths, 1)
+			return writeRawMap(enc, d.auths)
 		case k == keyCredHelpers && d.helperDirty:
-			buf = appendRawMap(buf, d.helpersRaw, 1)
+			return writeRawMap(enc, d.helpersRaw)
 		default:
-			buf = appendIndented(buf, d.top[k], 1)
+			return enc.WriteValue(d.top[k])
 		}
+	})
+	if err != nil {
+		return nil, err
 	}
-	if len(keys) > 0 {
-		buf = append(buf, '\n')
-	}
-	return append(buf, '}', '\n'), nil
+	return out, nil
+}
+
+// appendWriter is an io.Writer that appends to itself.
+type appendWriter []byte
+
+// Write appends p.
+func (w *appendWriter) Write(p []byte) (int, error) {
+	*w = append(*w, p...)
+	return len(p), nil
 }
 
 // route returns where Docker keeps the secret for host and the helper name.
@@ -293,17 +434,17 @@ func (d *document) route(host string) (Route, string) {
 
 // entry returns a copy of auths[host] as a map; absent or null gives an
 // empty map and present=false.
-func (d *document) entry(host string) (m map[string]json.RawMessage, present bool, err error) {
+func (d *document) entry(host string) (m map[string]jsontext.Value, present bool, err error) {
 	raw, ok := d.auths[host]
 	if !ok || isNull(raw) {
-		return map[string]json.RawMessage{}, ok, nil
+		return map[string]jsontext.Value{}, ok, nil
 	}
-	m, err = decodeObject(raw, fmt.Sprintf("auths[%q]", host))
+	m, err = splitObject(raw, fmt.Sprintf("auths[%q]", host))
 	return m, true, err
 }
 
 // stripCredentialFields deletes the secret-bearing fields from an entry.
-func stripCredentialFields(m map[string]json.RawMessage) {
+func stripCredentialFields(m map[string]jsontext.Value) {
 	for k := range m {
 		for _, f := range credentialFields {
 			if strings.EqualFold(k, f) {
@@ -314,29 +455,25 @@ func stripCredentialFields(m map[string]json.RawMessage) {
 }
 
 // sameJSON reports whether a and b are the same JSON after canonical
-// encoding (objects with sorted keys, no insignificant whitespace).
-func sameJSON(a, b json.RawMessage) bool {
+// encoding (see canonical).
+func sameJSON(a, b jsontext.Value) bool {
 	ca, err1 := canonical(a)
 	cb, err2 := canonical(b)
 	return err1 == nil && err2 == nil && bytes.Equal(ca, cb)
 }
 
-func canonical(raw json.RawMessage) ([]byte, error) {
-	if kind(raw) == "an object" {
-		m, err := decodeObject(raw, "value")
-		if err != nil {
-			return nil, err
-		}
-		return marshal(m)
-	}
-	var buf bytes.Buffer
-	err := json.Compact(&buf, raw)
-	return buf.Bytes(), err
+// canonical returns raw without insignificant whitespace and with the
+// members of every object sorted by name; strings and numbers are kept as
+// they are.
+func canonical(raw []byte) ([]byte, error) {
+	v := jsontext.Value(bytes.Clone(raw))
+	err := v.Compact(jsontext.ReorderRawObjects(true))
+	return v, err
 }
 
 // putEntry sets auths[host] to m, recording a change only if the value differs.
-func (d *document) putEntry(host string, m map[string]json.RawMessage) error {
-	raw, err := marshal(m)
+func (d *document) putEntry(host string, m map[string]jsontext.Value) error {
+	raw, err := compactObject(m)
 	if err != nil {
 		return err
 	}
@@ -344,7 +481,7 @@ func (d *document) putEntry(host string, m map[string]json.RawMessage) error {
 		return nil
 	}
 	if d.auths == nil {
-		d.auths = map[string]json.RawMessage{}
+		d.auths = map[string]jsontext.Value{}
 	}
 	d.auths[host] = raw
 	d.authsDirty, d.changed = true, true
@@ -358,7 +495,7 @@ func (d *document) setPlainAuth(c Credential) error {
 		return err
 	}
 	stripCredentialFields(m)
-	auth, err := marshal(base64.StdEncoding.EncodeToString([]byte(c.Username + ":" + c.Password)))
+	auth, err := quote(base64.StdEncoding.EncodeToString([]byte(c.Username + ":" + c.Password)))
 	if err != nil {
 		return err
 	}
@@ -395,7 +532,7 @@ func (d *document) removeEntry(host string) {
 
 // setCredHelper sets credHelpers[host] = helper.
 func (d *document) setCredHelper(host, helper string) error {
-	raw, err := marshal(helper)
+	raw, err := quote(helper)
 	if err != nil {
 		return err
 	}
@@ -403,7 +540,7 @@ func (d *document) setCredHelper(host, helper string) error {
 		return nil
 	}
 	if d.helpersRaw == nil {
-		d.helpersRaw = map[string]json.RawMessage{}
+		d.helpersRaw = map[string]jsontext.Value{}
 		d.credHelpers = map[string]string{}
 	}
 	d.helpersRaw[host] = raw

@@ -188,9 +188,9 @@ func TestMergeErrors(t *testing.T) {
 	}
 }
 
-// FuzzMerge checks Merge's invariants on arbitrary input: no panic; valid
-// JSON out of a valid JSON object; idempotence; no key it does not own is
-// dropped or changed.
+// FuzzMerge checks Merge's invariants on arbitrary input: no panic; nothing
+// encoding/json rejects is accepted; valid JSON out of a valid JSON object;
+// idempotence; no key it does not own is dropped or changed.
 func FuzzMerge(f *testing.F) {
 	seeds := []string{
 		``, `{}`, `null`, `[]`, `"x"`, `1`, ` `, `{"auths":{}}`, `{"auths":null}`,
@@ -212,6 +212,9 @@ func FuzzMerge(f *testing.F) {
 				t.Fatalf("output with error %v", err)
 			}
 			return
+		}
+		if len(existing) > 0 && !json.Valid(existing) {
+			t.Fatalf("Merge accepts what encoding/json rejects: %q", existing)
 		}
 		if !changed && !bytes.Equal(out, existing) {
 			t.Fatalf("unchanged but output differs")
