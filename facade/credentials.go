@@ -11,13 +11,14 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/docr-dev/docr/gen"
 )
 
 // DefaultExpiry is the lifetime of credentials when a [CredentialsRequest]
@@ -245,13 +246,7 @@ func ParseCredentials(raw []byte) (*Credentials, error) {
 // parseCredentials is [ParseCredentials]; with copyRaw false the result's
 // Raw is raw itself (for a buffer the caller owns and hands over).
 func parseCredentials(raw []byte, copyRaw bool) (*Credentials, error) {
-	var doc struct {
-		Auths map[string]struct {
-			// A value, not a pointer: a missing or null auth stays "",
-			// which is refused below just like an empty one.
-			Auth string `json:"auth"`
-		} `json:"auths"`
-	}
+	var doc gen.DockerCredentials
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return nil, invalidJSON(err)
 	}
@@ -274,7 +269,11 @@ func parseCredentials(raw []byte, copyRaw bool) (*Credentials, error) {
 			// config.json and a line on a credential helper's stdin.
 			return nil, fmt.Errorf("%w: registry host %q has spaces, control characters or invalid UTF-8", ErrInvalidCredentials, host)
 		}
-		a := doc.Auths[host].Auth
+		// A missing or null auth is refused just like an empty one.
+		var a string
+		if p := doc.Auths[host].Auth; p != nil {
+			a = *p
+		}
 		if a == "" {
 			return nil, fmt.Errorf("%w: no auth for host %q", ErrInvalidCredentials, host)
 		}
@@ -330,13 +329,23 @@ func invalidJSON(err error) error {
 // [*APIError]s; a success body over 1 MiB is refused with
 // [ErrResponseTooLarge].
 func (c *Client) DockerCredentials(ctx context.Context, req CredentialsRequest) (*Credentials, error) {
+	if ctx == nil {
+		return nil, fmt.Errorf("%w: nil context", ErrInvalidRequest)
+	}
 	expiry, err := req.expirySeconds()
 	if err != nil {
 		return nil, err
 	}
 	readWrite := req.ReadWrite
 	start := c.s.clock.now()
-	resp, err := c.getDockerCredentials(ctx, req.Registry, expiry, readWrite)
+	var resp *http.Response
+	if req.Registry == "" {
+		// The deprecated single-registry endpoint: still how accounts with
+		// one registry get credentials.
+		resp, err = c.api.RegistryGetDockerCredentials(ctx, &gen.RegistryGetDockerCredentialsParams{ExpirySeconds: expiry, ReadWrite: &readWrite})
+	} else {
+		resp, err = c.api.RegistriesGetDockerCredentials(ctx, req.Registry, &gen.RegistriesGetDockerCredentialsParams{ExpirySeconds: expiry, ReadWrite: &readWrite})
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -357,43 +366,6 @@ func (c *Client) DockerCredentials(ctx context.Context, req CredentialsRequest) 
 		creds.ExpiresAt = start.Add(time.Duration(*expiry) * time.Second)
 	}
 	return creds, nil
-}
-
-// getDockerCredentials sends GET /v2/registry/docker-credentials (registry
-// "", the deprecated single-registry endpoint, which is still how accounts
-// with one registry get credentials) or GET
-// /v2/registries/{registry}/docker-credentials through the doer, exactly as
-// the generated RegistryGetDockerCredentials and
-// RegistriesGetDockerCredentials would (same URL resolution, path escaping
-// and query: expiry_seconds, if any, then read_write), without their
-// per-call URL parsing and reflective parameter formatting.
-func (c *Client) getDockerCredentials(ctx context.Context, registry string, expiry *int, readWrite bool) (*http.Response, error) {
-	u := c.creds
-	if registry != "" {
-		// What the generated code's serverURL.Parse("./v2/registries/" +
-		// url.PathEscape(registry) + "/docker-credentials") yields.
-		u = c.srv.ResolveReference(&url.URL{
-			Path:    "./v2/registries/" + registry + "/docker-credentials",
-			RawPath: "./v2/registries/" + url.PathEscape(registry) + "/docker-credentials",
-		}).String()
-	}
-	var b strings.Builder
-	b.Grow(len(u) + len("?expiry_seconds=&read_write=false") + 20)
-	b.WriteString(u)
-	b.WriteByte('?')
-	if expiry != nil {
-		var num [20]byte
-		b.WriteString("expiry_seconds=")
-		b.Write(strconv.AppendInt(num[:0], int64(*expiry), 10))
-		b.WriteByte('&')
-	}
-	b.WriteString("read_write=")
-	b.WriteString(strconv.FormatBool(readWrite))
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-	return c.doer.Do(hreq)
 }
 
 // readAtMost reads all of r, at most limit bytes (else ErrResponseTooLarge),
