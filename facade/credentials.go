@@ -88,21 +88,67 @@ type Credentials struct {
 	Raw RawConfig
 }
 
-// DockerConfig is a Docker config.json holding registry credentials.
+// DockerConfig is a Docker config.json holding registry credentials. As
+// JSON it has the API's shape (gen.DockerCredentials).
 type DockerConfig struct {
 	// Auths maps a registry host (e.g. "registry.digitalocean.com") to its
 	// credential.
-	Auths map[string]AuthEntry `json:"auths"`
+	Auths map[string]AuthEntry
 }
 
 // AuthEntry is the credential for one registry host. Auth is what Docker
 // stores, base64("username:password"); Username and Password are decoded
 // from it (split at the first colon: a password may contain colons). fmt
-// prints none of the three.
+// prints none of the three. As JSON it is gen.DockerAuth: Auth only.
 type AuthEntry struct {
-	Auth     string `json:"auth"`
-	Username string `json:"-"`
-	Password string `json:"-"`
+	Auth     string
+	Username string
+	Password string
+}
+
+// MarshalJSON encodes d as gen.DockerCredentials.
+func (d DockerConfig) MarshalJSON() ([]byte, error) {
+	var g gen.DockerCredentials
+	if d.Auths != nil {
+		g.Auths = make(map[string]gen.DockerAuth, len(d.Auths))
+		for h, a := range d.Auths {
+			g.Auths[h] = gen.DockerAuth{Auth: &a.Auth}
+		}
+	}
+	return json.Marshal(g)
+}
+
+// UnmarshalJSON decodes gen.DockerCredentials into d (Auths is nil when
+// the document has none), without checking or decoding the auth values
+// (see [ParseCredentials] for that).
+func (d *DockerConfig) UnmarshalJSON(b []byte) error {
+	var g gen.DockerCredentials
+	if err := json.Unmarshal(b, &g); err != nil {
+		return err
+	}
+	d.Auths = nil
+	if g.Auths != nil {
+		d.Auths = make(map[string]AuthEntry, len(g.Auths))
+		for h, a := range g.Auths {
+			var e AuthEntry
+			if a.Auth != nil {
+				e.Auth = *a.Auth
+			}
+			d.Auths[h] = e
+		}
+	}
+	return nil
+}
+
+// MarshalJSON encodes a as gen.DockerAuth (Auth only).
+func (a AuthEntry) MarshalJSON() ([]byte, error) {
+	return json.Marshal(gen.DockerAuth{Auth: &a.Auth})
+}
+
+// UnmarshalJSON decodes gen.DockerAuth into a: it sets Auth (if present)
+// and leaves Username and Password alone.
+func (a *AuthEntry) UnmarshalJSON(b []byte) error {
+	return json.Unmarshal(b, &gen.DockerAuth{Auth: &a.Auth})
 }
 
 // RawConfig is a Docker config.json as bytes; fmt and slog print only its
