@@ -18,10 +18,15 @@ import (
 // Registries returns every registry of the account (GET /v2/registries,
 // which is not paginated).
 func (c *Client) Registries(ctx context.Context) ([]gen.Registry, error) {
-	var body gen.AllRegistriesInfoResponse
-	resp, err := c.api.RegistriesList(ctx)
-	if err := readJSON(resp, err, "registry list", &body); err != nil {
+	resp, err := Check(c.api.RegistriesListWithResponse(ctx))
+	if err != nil {
 		return nil, err
+	}
+	// Decoded here rather than taken from JSON200, which the generated
+	// parser fills only for a JSON Content-Type.
+	var body gen.AllRegistriesInfoResponse
+	if err := json.Unmarshal(resp.Body, &body); err != nil {
+		return nil, fmt.Errorf("docr: decoding registry list: %w", err)
 	}
 	if body.Registries == nil {
 		return []gen.Registry{}, nil
@@ -167,46 +172,18 @@ func newPage[T any](items *[]T, links *gen.PageLinks, total *int) pageResult[T] 
 	return pr
 }
 
-// statusError returns nil for a 2xx answer of a generated client method,
-// else the [*APIError] (whose body the doer has already buffered, bounded).
-func statusError(resp *http.Response) error {
-	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
-		return nil
-	}
-	body, _ := readAtMost(resp.Body, errorBodyRead)
-	return CheckResponse(resp, body)
-}
-
-// readJSON reads the answer of a generated client method into v, a
-// generated model, as json.Unmarshal decodes it. A non-2xx answer becomes
-// an [*APIError]. The body, bounded by the doer, is closed.
-func readJSON(resp *http.Response, err error, what string, v any) error {
-	if err != nil {
-		return err
-	}
-	if err := statusError(resp); err != nil {
-		return err
-	}
-	data, err := io.ReadAll(resp.Body)
-	_ = resp.Body.Close()
-	if err == nil {
-		err = json.Unmarshal(data, v)
-	}
-	if err != nil {
-		return fmt.Errorf("docr: decoding %s: %w", what, err)
-	}
-	return nil
-}
-
-// readPage is readJSON for one page of a listing, decoded with decodePage.
-// On a decoding error the rest of the body is drained, so that the
-// connection can be reused.
+// readPage reads the answer of a generated listing method into page (see
+// decodePage). A non-2xx answer becomes an [*APIError] (its body was
+// already buffered, bounded, by the doer). The body, bounded by the doer,
+// is closed; on a decoding error the rest of it is drained first, so that
+// the connection can be reused.
 func readPage[P, T any](resp *http.Response, err error, what string, page *P, items func(*P) **[]T, perPage int) error {
 	if err != nil {
 		return err
 	}
-	if err := statusError(resp); err != nil {
-		return err
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		body, _ := readAtMost(resp.Body, errorBodyRead)
+		return CheckResponse(resp, body)
 	}
 	if err := decodePage(resp.Body, page, items, perPage); err != nil {
 		discard(resp.Body)

@@ -246,6 +246,7 @@ func TestIteratorErrors(t *testing.T) {
 		{"error on page 2", []string{`{"repositories":[{"name":"a"}],"links":{"pages":{"next":"https://x/?page=2&page_token=t"}}}`}, 1, func(err error) bool { return errors.Is(err, ErrNotFound) }},
 		{"next does not advance", []string{`{"repositories":[{"name":"a"}],"links":{"pages":{"next":"https://x/?page=1"}}}`}, 1, func(err error) bool { return strings.Contains(err.Error(), "does not advance") }},
 		{"next unparsable", []string{`{"repositories":[{"name":"a"}],"links":{"pages":{"next":"%zz"}}}`}, 1, func(err error) bool { return strings.Contains(err.Error(), "next page link") }},
+		{"next page not a number", []string{`{"repositories":[{"name":"a"}],"links":{"pages":{"next":"https://x/?page=two&page_token=t"}}}`}, 1, func(err error) bool { return err.Error() == "docr: unusable next page link" }},
 	}
 	for _, tc := range cases {
 		mt, _ := mock(t, func(n int, _ *http.Request) (*http.Response, error) {
