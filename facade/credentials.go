@@ -388,6 +388,7 @@ func (c *Client) DockerCredentials(ctx context.Context, req CredentialsRequest) 
 	if req.Registry == "" {
 		// The deprecated single-registry endpoint: still how accounts with
 		// one registry get credentials.
+		//lint:ignore SA1019 the account's registry has no other credentials endpoint
 		resp, err = c.api.RegistryGetDockerCredentials(ctx, &gen.RegistryGetDockerCredentialsParams{ExpirySeconds: expiry, ReadWrite: &readWrite})
 	} else {
 		resp, err = c.api.RegistriesGetDockerCredentials(ctx, req.Registry, &gen.RegistriesGetDockerCredentialsParams{ExpirySeconds: expiry, ReadWrite: &readWrite})
