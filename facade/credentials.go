@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -301,12 +300,14 @@ func parseCredentials(raw []byte, copyRaw bool) (*Credentials, error) {
 	}
 	cfg := DockerConfig{Auths: make(map[string]AuthEntry, len(doc.Auths))}
 	// Hosts in sorted order, so that the error for several bad hosts is
-	// deterministic; one host (the usual case) needs no sorting.
-	hosts := maps.Keys(doc.Auths)
-	if len(doc.Auths) > 1 {
-		hosts = slices.Values(slices.Sorted(hosts))
+	// deterministic; one host (the usual case) fits in buf, on the stack.
+	var buf [1]string
+	hosts := buf[:0]
+	for host := range doc.Auths {
+		hosts = append(hosts, host)
 	}
-	for host := range hosts {
+	slices.Sort(hosts)
+	for _, host := range hosts {
 		if strings.TrimSpace(host) == "" {
 			return nil, fmt.Errorf("%w: empty registry host in auths", ErrInvalidCredentials)
 		}
