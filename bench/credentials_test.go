@@ -10,9 +10,10 @@ import (
 //
 //   - raw: net/http GET, io.ReadAll, json.Unmarshal into map[string]any —
 //     the least any client can do;
-//   - docr: facade.Client.DockerCredentials with its defaults (auth and
-//     retry layers, body limit, status check, parsing and base64 decoding of
-//     the config into typed credentials);
+//   - docr: facade.Client.DockerCredentials with its defaults: the request
+//     built by gen's NewRegistryGetDockerCredentialsRequest, auth and retry
+//     layers, body limit, status check, decoding into gen.DockerCredentials
+//     and base64 decoding into typed credentials;
 //   - godo: godo.NewFromToken (its default go-retryablehttp stack) and
 //     Registry.DockerCredentials, result decoded into map[string]any as raw;
 //   - godo-noretry: godo.New over a plain oauth2 client, for reference.
