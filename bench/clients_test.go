@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -131,6 +132,17 @@ func newAPIServer(tb testing.TB, withErrors bool) *apiServer {
 	s.Start()
 	tb.Cleanup(s.Close)
 	return s
+}
+
+// processCPU returns the CPU time (user and system) the process has used so
+// far.
+func processCPU(tb testing.TB) time.Duration {
+	tb.Helper()
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		tb.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // caller makes one Docker-credentials call and decodes the config; it

@@ -55,9 +55,7 @@ const (
 // concurrent use. Create it with [New] or [NewFromEnv].
 type Client struct {
 	api   *gen.ClientWithResponses
-	doer  *doer    // what api sends its requests through
-	srv   *url.URL // base URL with a trailing slash, as the generated client resolves paths against it
-	creds string   // URL of GET /v2/registry/docker-credentials, without query
+	doer  *doer // what api sends its requests through
 	s     *settings
 	plain *http.Client // no API token: token revocation
 	apiO  origin
@@ -197,18 +195,7 @@ func New(token string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("docr: %w", err)
 	}
-	// Resolve operation paths as the generated client does: relative to
-	// the base URL with a trailing slash (WithBaseURL allows no query,
-	// fragment or opaque part, so the path is all there is to extend).
-	srv := *s.baseURL
-	if !strings.HasSuffix(srv.EscapedPath(), "/") {
-		srv.Path += "/"
-		if srv.RawPath != "" {
-			srv.RawPath += "/"
-		}
-	}
-	creds := srv.ResolveReference(&url.URL{Path: "./v2/registry/docker-credentials"})
-	c.api, c.doer, c.srv, c.creds = api, d, &srv, creds.String()
+	c.api, c.doer = api, d
 	return c, nil
 }
 

@@ -9,14 +9,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/docr-dev/docr/gen"
 	"github.com/docr-dev/docr/internal/registryhost"
 )
 
@@ -87,21 +86,67 @@ type Credentials struct {
 	Raw RawConfig
 }
 
-// DockerConfig is a Docker config.json holding registry credentials.
+// DockerConfig is a Docker config.json holding registry credentials. As
+// JSON it has the API's shape (gen.DockerCredentials).
 type DockerConfig struct {
 	// Auths maps a registry host (e.g. "registry.digitalocean.com") to its
 	// credential.
-	Auths map[string]AuthEntry `json:"auths"`
+	Auths map[string]AuthEntry
 }
 
 // AuthEntry is the credential for one registry host. Auth is what Docker
 // stores, base64("username:password"); Username and Password are decoded
 // from it (split at the first colon: a password may contain colons). fmt
-// prints none of the three.
+// prints none of the three. As JSON it is gen.DockerAuth: Auth only.
 type AuthEntry struct {
-	Auth     string `json:"auth"`
-	Username string `json:"-"`
-	Password string `json:"-"`
+	Auth     string
+	Username string
+	Password string
+}
+
+// MarshalJSON encodes d as gen.DockerCredentials.
+func (d DockerConfig) MarshalJSON() ([]byte, error) {
+	var g gen.DockerCredentials
+	if d.Auths != nil {
+		g.Auths = make(map[string]gen.DockerAuth, len(d.Auths))
+		for h, a := range d.Auths {
+			g.Auths[h] = gen.DockerAuth{Auth: &a.Auth}
+		}
+	}
+	return json.Marshal(g)
+}
+
+// UnmarshalJSON decodes gen.DockerCredentials into d (Auths is nil when
+// the document has none), without checking or decoding the auth values
+// (see [ParseCredentials] for that).
+func (d *DockerConfig) UnmarshalJSON(b []byte) error {
+	var g gen.DockerCredentials
+	if err := json.Unmarshal(b, &g); err != nil {
+		return err
+	}
+	d.Auths = nil
+	if g.Auths != nil {
+		d.Auths = make(map[string]AuthEntry, len(g.Auths))
+		for h, a := range g.Auths {
+			var e AuthEntry
+			if a.Auth != nil {
+				e.Auth = *a.Auth
+			}
+			d.Auths[h] = e
+		}
+	}
+	return nil
+}
+
+// MarshalJSON encodes a as gen.DockerAuth (Auth only).
+func (a AuthEntry) MarshalJSON() ([]byte, error) {
+	return json.Marshal(gen.DockerAuth{Auth: &a.Auth})
+}
+
+// UnmarshalJSON decodes gen.DockerAuth into a: it sets Auth (if present)
+// and leaves Username and Password alone.
+func (a *AuthEntry) UnmarshalJSON(b []byte) error {
+	return json.Unmarshal(b, &gen.DockerAuth{Auth: &a.Auth})
 }
 
 // RawConfig is a Docker config.json as bytes; fmt and slog print only its
@@ -245,13 +290,7 @@ func ParseCredentials(raw []byte) (*Credentials, error) {
 // parseCredentials is [ParseCredentials]; with copyRaw false the result's
 // Raw is raw itself (for a buffer the caller owns and hands over).
 func parseCredentials(raw []byte, copyRaw bool) (*Credentials, error) {
-	var doc struct {
-		Auths map[string]struct {
-			// A value, not a pointer: a missing or null auth stays "",
-			// which is refused below just like an empty one.
-			Auth string `json:"auth"`
-		} `json:"auths"`
-	}
+	var doc gen.DockerCredentials
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return nil, invalidJSON(err)
 	}
@@ -260,12 +299,14 @@ func parseCredentials(raw []byte, copyRaw bool) (*Credentials, error) {
 	}
 	cfg := DockerConfig{Auths: make(map[string]AuthEntry, len(doc.Auths))}
 	// Hosts in sorted order, so that the error for several bad hosts is
-	// deterministic; one host (the usual case) needs no sorting.
-	hosts := maps.Keys(doc.Auths)
-	if len(doc.Auths) > 1 {
-		hosts = slices.Values(slices.Sorted(hosts))
+	// deterministic; one host (the usual case) fits in buf, on the stack.
+	var buf [1]string
+	hosts := buf[:0]
+	for host := range doc.Auths {
+		hosts = append(hosts, host)
 	}
-	for host := range hosts {
+	slices.Sort(hosts)
+	for _, host := range hosts {
 		if strings.TrimSpace(host) == "" {
 			return nil, fmt.Errorf("%w: empty registry host in auths", ErrInvalidCredentials)
 		}
@@ -274,7 +315,11 @@ func parseCredentials(raw []byte, copyRaw bool) (*Credentials, error) {
 			// config.json and a line on a credential helper's stdin.
 			return nil, fmt.Errorf("%w: %w", ErrInvalidCredentials, err)
 		}
-		a := doc.Auths[host].Auth
+		// A missing or null auth is refused just like an empty one.
+		var a string
+		if p := doc.Auths[host].Auth; p != nil {
+			a = *p
+		}
 		if a == "" {
 			return nil, fmt.Errorf("%w: no auth for host %q", ErrInvalidCredentials, host)
 		}
@@ -321,6 +366,9 @@ func invalidJSON(err error) error {
 // [*APIError]s; a success body over 1 MiB is refused with
 // [ErrResponseTooLarge].
 func (c *Client) DockerCredentials(ctx context.Context, req CredentialsRequest) (*Credentials, error) {
+	if ctx == nil {
+		return nil, fmt.Errorf("%w: nil context", ErrInvalidRequest)
+	}
 	expiry, err := req.expirySeconds()
 	if err != nil {
 		return nil, err
@@ -332,7 +380,15 @@ func (c *Client) DockerCredentials(ctx context.Context, req CredentialsRequest) 
 	}
 	readWrite := req.ReadWrite
 	start := c.s.clock.now()
-	resp, err := c.getDockerCredentials(ctx, req.Registry, expiry, readWrite)
+	var resp *http.Response
+	if req.Registry == "" {
+		// The deprecated single-registry endpoint: still how accounts with
+		// one registry get credentials.
+		//lint:ignore SA1019 the account's registry has no other credentials endpoint
+		resp, err = c.api.RegistryGetDockerCredentials(ctx, &gen.RegistryGetDockerCredentialsParams{ExpirySeconds: expiry, ReadWrite: &readWrite})
+	} else {
+		resp, err = c.api.RegistriesGetDockerCredentials(ctx, req.Registry, &gen.RegistriesGetDockerCredentialsParams{ExpirySeconds: expiry, ReadWrite: &readWrite})
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -355,43 +411,6 @@ func (c *Client) DockerCredentials(ctx context.Context, req CredentialsRequest) 
 		creds.ExpiresAt = start.Add(time.Duration(*expiry) * time.Second).Round(0)
 	}
 	return creds, nil
-}
-
-// getDockerCredentials sends GET /v2/registry/docker-credentials (registry
-// "", the deprecated single-registry endpoint, which is still how accounts
-// with one registry get credentials) or GET
-// /v2/registries/{registry}/docker-credentials through the doer, exactly as
-// the generated RegistryGetDockerCredentials and
-// RegistriesGetDockerCredentials would (same URL resolution, path escaping
-// and query: expiry_seconds, if any, then read_write), without their
-// per-call URL parsing and reflective parameter formatting.
-func (c *Client) getDockerCredentials(ctx context.Context, registry string, expiry *int, readWrite bool) (*http.Response, error) {
-	u := c.creds
-	if registry != "" {
-		// What the generated code's serverURL.Parse("./v2/registries/" +
-		// url.PathEscape(registry) + "/docker-credentials") yields.
-		u = c.srv.ResolveReference(&url.URL{
-			Path:    "./v2/registries/" + registry + "/docker-credentials",
-			RawPath: "./v2/registries/" + url.PathEscape(registry) + "/docker-credentials",
-		}).String()
-	}
-	var b strings.Builder
-	b.Grow(len(u) + len("?expiry_seconds=&read_write=false") + 20)
-	b.WriteString(u)
-	b.WriteByte('?')
-	if expiry != nil {
-		var num [20]byte
-		b.WriteString("expiry_seconds=")
-		b.Write(strconv.AppendInt(num[:0], int64(*expiry), 10))
-		b.WriteByte('&')
-	}
-	b.WriteString("read_write=")
-	b.WriteString(strconv.FormatBool(readWrite))
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-	return c.doer.Do(hreq)
 }
 
 // readAtMost reads all of r, at most limit bytes (else ErrResponseTooLarge),

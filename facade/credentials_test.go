@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -289,9 +291,10 @@ func TestCredentialsNeverPrintSecrets(t *testing.T) {
 	}
 }
 
-// DockerCredentials builds its request itself; it must send exactly what the
-// generated request builders would: same URL (base path prefix, escaping and
-// dot segments of the registry name included), method and headers.
+// DockerCredentials sends exactly what the generated request builders build
+// (it calls them): same URL (base path prefix, escaping and dot segments of
+// the registry name included) and method, with only docr's two headers
+// added on the way (auth and User-Agent).
 func TestDockerCredentialsRequestMatchesGenerated(t *testing.T) {
 	t.Parallel()
 	bases := []string{
@@ -344,5 +347,54 @@ func TestDockerCredentialsNilContext(t *testing.T) {
 	var ctx context.Context
 	if _, err := c.DockerCredentials(ctx, CredentialsRequest{}); err == nil || rec.count() != 0 {
 		t.Errorf("err = %v, %d requests", err, rec.count())
+	}
+}
+
+// DockerConfig and AuthEntry encode as the API's JSON (gen.DockerCredentials,
+// gen.DockerAuth), Auth only, and decode from it without touching Username
+// and Password.
+func TestDockerConfigJSON(t *testing.T) {
+	t.Parallel()
+	cfg := DockerConfig{Auths: map[string]AuthEntry{
+		"b.example": {Auth: "Yjpj", Username: "b", Password: "c"},
+		testHost:    {Auth: "", Username: "u", Password: "p"},
+	}}
+	cases := []struct {
+		v    any
+		want string
+	}{
+		{cfg, `{"auths":{"b.example":{"auth":"Yjpj"},"registry.digitalocean.com":{"auth":""}}}`},
+		{DockerConfig{}, `{"auths":null}`},
+		{AuthEntry{Auth: "eDp5", Username: "x", Password: "y"}, `{"auth":"eDp5"}`},
+		{Credentials{Config: cfg}.Config.Auths["b.example"], `{"auth":"Yjpj"}`},
+	}
+	for _, tc := range cases {
+		got, err := json.Marshal(tc.v)
+		if err != nil || string(got) != tc.want {
+			t.Errorf("Marshal(%#v) = %s, %v; want %s", tc.v, got, err, tc.want)
+		}
+	}
+	var back DockerConfig
+	if err := json.Unmarshal([]byte(cases[0].want), &back); err != nil {
+		t.Fatal(err)
+	}
+	want := DockerConfig{Auths: map[string]AuthEntry{"b.example": {Auth: "Yjpj"}, testHost: {}}}
+	if !reflect.DeepEqual(back, want) {
+		t.Errorf("Unmarshal = %#v", back)
+	}
+	for _, doc := range []string{`{}`, `{"auths":null}`, `null`} {
+		back := DockerConfig{Auths: map[string]AuthEntry{"x": {}}}
+		if err := json.Unmarshal([]byte(doc), &back); err != nil || back.Auths != nil {
+			t.Errorf("%s: %#v, %v", doc, back, err)
+		}
+	}
+	e := AuthEntry{Auth: "old", Username: "u", Password: "p"}
+	for _, doc := range []string{`{"auth":"new"}`, `{}`, `{"auth":null}`} {
+		if err := json.Unmarshal([]byte(doc), &e); err != nil || e.Auth != "new" || e.Username != "u" || e.Password != "p" {
+			t.Errorf("%s: %v", doc, err)
+		}
+	}
+	if err := json.Unmarshal([]byte(`{"auths":{"h":{"auth":1}}}`), &back); err == nil {
+		t.Error("a number as auth was accepted")
 	}
 }

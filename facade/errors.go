@@ -12,6 +12,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/docr-dev/docr/gen"
 )
 
 // Sentinel errors. An [*APIError] matches the one for its status code with
@@ -221,14 +223,13 @@ func httpResponseOf(rv reflect.Value) *http.Response {
 	return hr
 }
 
-// errorBody is the error document of the API ({id, message, request_id}) and
-// of OAuth endpoints ({error, error_description}).
+// errorBody is the error document of the API (gen.Error: id, message,
+// request_id) and of OAuth endpoints (RFC 6749 §5.2: error,
+// error_description, which are not part of the API spec).
 type errorBody struct {
-	ID               string `json:"id"`
-	Message          string `json:"message"`
-	RequestID        string `json:"request_id"`
-	Error            string `json:"error"`
-	ErrorDescription string `json:"error_description"`
+	gen.Error
+	OAuthError       string `json:"error"`
+	OAuthDescription string `json:"error_description"`
 }
 
 func newAPIError(resp *http.Response, body []byte) *APIError {
@@ -246,12 +247,15 @@ func newAPIError(resp *http.Response, body []byte) *APIError {
 	}
 	var eb errorBody
 	if json.Unmarshal(body, &eb) == nil {
-		e.ID, e.Message, e.RequestID = eb.ID, eb.Message, eb.RequestID
+		e.ID, e.Message = eb.Id, eb.Message
+		if eb.RequestId != nil {
+			e.RequestID = *eb.RequestId
+		}
 		if e.ID == "" {
-			e.ID = eb.Error
+			e.ID = eb.OAuthError
 		}
 		if e.Message == "" {
-			e.Message = eb.ErrorDescription
+			e.Message = eb.OAuthDescription
 		}
 	}
 	if e.RequestID == "" {

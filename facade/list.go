@@ -9,8 +9,8 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
-	"strconv"
-	"strings"
+
+	"github.com/oapi-codegen/runtime"
 
 	"github.com/docr-dev/docr/gen"
 )
@@ -22,9 +22,11 @@ func (c *Client) Registries(ctx context.Context) ([]gen.Registry, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Decoded here rather than taken from JSON200, which the generated
+	// parser fills only for a JSON Content-Type.
 	var body gen.AllRegistriesInfoResponse
 	if err := json.Unmarshal(resp.Body, &body); err != nil {
-		return nil, fmt.Errorf("docr: decoding registries: %w", err)
+		return nil, fmt.Errorf("docr: decoding registry list: %w", err)
 	}
 	if body.Registries == nil {
 		return []gen.Registry{}, nil
@@ -45,6 +47,7 @@ func (c *Client) Registries(ctx context.Context) ([]gen.Registry, error) {
 func (c *Client) Repositories(ctx context.Context, registry string) iter.Seq2[gen.RepositoryV2, error] {
 	perPage := c.s.perPage
 	return paginate(ctx, perPage, true, func(ctx context.Context, p pageRequest) (pageResult[gen.RepositoryV2], error) {
+		var page gen.AllRepositoriesV2Response
 		if err := needNames("registry", registry); err != nil {
 			return pageResult[gen.RepositoryV2]{}, err
 		}
@@ -56,7 +59,8 @@ func (c *Client) Repositories(ctx context.Context, registry string) iter.Seq2[ge
 			params.PageToken = new(p.token)
 		}
 		resp, err := c.api.RegistriesListRepositoriesV2(ctx, registry, params)
-		return readPage[gen.RepositoryV2](resp, err, "repositories", perPage)
+		err = readPage(resp, err, "repositories page", &page, func(p *gen.AllRepositoriesV2Response) **[]gen.RepositoryV2 { return &p.Repositories }, perPage)
+		return newPage(page.Repositories, page.Links, nil), err
 	})
 }
 
@@ -67,6 +71,7 @@ func (c *Client) Repositories(ctx context.Context, registry string) iter.Seq2[ge
 func (c *Client) Tags(ctx context.Context, registry, repository string) iter.Seq2[gen.RepositoryTag, error] {
 	perPage := c.s.perPage
 	return paginate(ctx, perPage, true, func(ctx context.Context, p pageRequest) (pageResult[gen.RepositoryTag], error) {
+		var page gen.RepositoryTagsResponse
 		if err := needNames("registry", registry, "repository", repository); err != nil {
 			return pageResult[gen.RepositoryTag]{}, err
 		}
@@ -75,7 +80,8 @@ func (c *Client) Tags(ctx context.Context, registry, repository string) iter.Seq
 			params.Page = new(p.page)
 		}
 		resp, err := c.api.RegistriesListRepositoryTags(ctx, registry, repository, params)
-		return readPage[gen.RepositoryTag](resp, err, "tags", perPage)
+		err = readPage(resp, err, "tags page", &page, func(p *gen.RepositoryTagsResponse) **[]gen.RepositoryTag { return &p.Tags }, perPage)
+		return newPage(page.Tags, page.Links, nil), err
 	})
 }
 
@@ -85,6 +91,7 @@ func (c *Client) Tags(ctx context.Context, registry, repository string) iter.Seq
 func (c *Client) Manifests(ctx context.Context, registry, repository string) iter.Seq2[gen.RepositoryManifest, error] {
 	perPage := c.s.perPage
 	return paginate(ctx, perPage, true, func(ctx context.Context, p pageRequest) (pageResult[gen.RepositoryManifest], error) {
+		var page gen.RepositoryManifestsResponse
 		if err := needNames("registry", registry, "repository", repository); err != nil {
 			return pageResult[gen.RepositoryManifest]{}, err
 		}
@@ -93,7 +100,8 @@ func (c *Client) Manifests(ctx context.Context, registry, repository string) ite
 			params.Page = new(p.page)
 		}
 		resp, err := c.api.RegistriesListRepositoryManifests(ctx, registry, repository, params)
-		return readPage[gen.RepositoryManifest](resp, err, "manifests", perPage)
+		err = readPage(resp, err, "manifests page", &page, func(p *gen.RepositoryManifestsResponse) **[]gen.RepositoryManifest { return &p.Manifests }, perPage)
+		return newPage(page.Manifests, page.Links, nil), err
 	})
 }
 
@@ -106,6 +114,7 @@ func (c *Client) Manifests(ctx context.Context, registry, repository string) ite
 func (c *Client) GarbageCollections(ctx context.Context, registry string) iter.Seq2[gen.GarbageCollection, error] {
 	perPage := c.s.perPage
 	return paginate(ctx, perPage, false, func(ctx context.Context, p pageRequest) (pageResult[gen.GarbageCollection], error) {
+		var page gen.GarbageCollectionsResponse
 		if err := needNames("registry", registry); err != nil {
 			return pageResult[gen.GarbageCollection]{}, err
 		}
@@ -114,7 +123,12 @@ func (c *Client) GarbageCollections(ctx context.Context, registry string) iter.S
 			params.Page = new(p.page)
 		}
 		resp, err := c.api.RegistriesListGarbageCollections(ctx, registry, params)
-		return readPage[gen.GarbageCollection](resp, err, "garbage_collections", perPage)
+		err = readPage(resp, err, "garbage collections page", &page, func(p *gen.GarbageCollectionsResponse) **[]gen.GarbageCollection { return &p.GarbageCollections }, perPage)
+		var total *int
+		if page.Meta != nil {
+			total = page.Meta.Total
+		}
+		return newPage(page.GarbageCollections, page.Links, total), err
 	})
 }
 
@@ -147,88 +161,12 @@ type pageResult[T any] struct {
 	total    *int    // meta.total
 }
 
-// readPage turns the raw response of a listing into a page: a non-2xx
-// answer becomes an [*APIError] (its body was already buffered, bounded, by
-// the doer), a 2xx body is decoded as it streams in (see decodePage). The
-// body is closed; on a decoding error the rest of it is drained first, so
-// that the connection can be reused.
-func readPage[T any](resp *http.Response, err error, key string, perPage int) (pageResult[T], error) {
-	if err != nil {
-		return pageResult[T]{}, err
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		body, _ := readAtMost(resp.Body, errorBodyRead)
-		return pageResult[T]{}, CheckResponse(resp, body)
-	}
-	pr, err := decodePage[T](resp.Body, key, perPage)
-	if err != nil {
-		discard(resp.Body)
-		return pageResult[T]{}, fmt.Errorf("docr: decoding %s page: %w", key, err)
-	}
-	_ = resp.Body.Close()
-	return pr, nil
-}
-
-// decodePage decodes one page, {"<key>": [items...], "links": {...},
-// "meta": {...}}, with one json.Decoder streaming from r: the items are
-// decoded one by one into a slice of capacity perPage, so that neither the
-// whole body nor a copy of the items is ever held in memory. It accepts
-// what json.Unmarshal into
-//
-//	struct {
-//		Items []T                 `json:"<key>"` // exact key
-//		Links *gen.PageLinks      `json:"links"`
-//		Meta  *gen.MetaProperties `json:"meta"`
-//	}
-//
-// accepts (a null document or items are an empty page; other keys are
-// skipped; the last of duplicate keys wins), and like json.Unmarshal it
-// refuses anything after the top-level value.
-func decodePage[T any](r io.Reader, key string, perPage int) (pageResult[T], error) {
-	var (
-		pr    pageResult[T]
-		links *gen.PageLinks
-		meta  *gen.MetaProperties
-	)
-	dec := json.NewDecoder(r)
-	tok, err := dec.Token()
-	switch {
-	case err != nil:
-		return pr, unexpectedEOF(err)
-	case tok == nil: // null
-	case tok != json.Delim('{'):
-		return pr, errors.New("page is not a JSON object")
-	default:
-		for dec.More() {
-			tok, err := dec.Token()
-			if err != nil {
-				return pr, unexpectedEOF(err)
-			}
-			name, _ := tok.(string) // a key: More and Token guarantee a string
-			switch {
-			case name == key:
-				pr.items, err = decodeItems[T](dec, perPage)
-			case strings.EqualFold(name, "links"):
-				err = dec.Decode(&links)
-			case strings.EqualFold(name, "meta"):
-				err = dec.Decode(&meta)
-			default:
-				var skip json.RawMessage
-				err = dec.Decode(&skip)
-			}
-			if err != nil {
-				return pr, unexpectedEOF(err)
-			}
-		}
-		if _, err := dec.Token(); err != nil { // the closing brace
-			return pr, unexpectedEOF(err)
-		}
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		if err == nil {
-			err = errors.New("data after the top-level value")
-		}
-		return pr, err
+// newPage makes a pageResult from the fields of a generated listing
+// response.
+func newPage[T any](items *[]T, links *gen.PageLinks, total *int) pageResult[T] {
+	pr := pageResult[T]{total: total}
+	if items != nil {
+		pr.items = *items
 	}
 	if links != nil && links.Pages != nil {
 		pr.hasPages = true
@@ -236,15 +174,99 @@ func decodePage[T any](r io.Reader, key string, perPage int) (pageResult[T], err
 			pr.next = n
 		}
 	}
-	if meta != nil {
-		pr.total = meta.Total
-	}
-	return pr, nil
+	return pr
 }
 
-// decodeItems decodes a JSON array (or null) of T, element by element, in
-// place.
-func decodeItems[T any](dec *json.Decoder, perPage int) ([]T, error) {
+// readPage reads the answer of a generated listing method into page (see
+// decodePage). A non-2xx answer becomes an [*APIError] (its body was
+// already buffered, bounded, by the doer). The body, bounded by the doer,
+// is closed; on a decoding error the rest of it is drained first, so that
+// the connection can be reused.
+func readPage[P, T any](resp *http.Response, err error, what string, page *P, items func(*P) **[]T, perPage int) error {
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		body, _ := readAtMost(resp.Body, errorBodyRead)
+		return CheckResponse(resp, body)
+	}
+	if err := decodePage(resp.Body, page, items, perPage); err != nil {
+		discard(resp.Body)
+		return fmt.Errorf("docr: decoding %s: %w", what, err)
+	}
+	_ = resp.Body.Close()
+	return nil
+}
+
+// decodePage decodes one page of a listing from r into page, a generated
+// response type, with the result and errors of json.Unmarshal, but without
+// holding the whole body: one json.Decoder streams from r, and the items
+// (the field that items returns, e.g. &page.Repositories) are decoded one
+// by one into a slice of capacity perPage. Every other member is decoded
+// into page by json.Unmarshal itself, so that the generated struct tags
+// decide which field it fills. Which member holds the items is asked of
+// json.Unmarshal too (see itemsMember): decodePage knows no JSON key.
+func decodePage[P, T any](r io.Reader, page *P, items func(*P) **[]T, perPage int) error {
+	dec := json.NewDecoder(r)
+	tok, err := dec.Token()
+	switch {
+	case err != nil:
+		return unexpectedEOF(err)
+	case tok == nil: // null
+	case tok != json.Delim('{'):
+		return errors.New("page is not a JSON object")
+	default:
+		for dec.More() {
+			tok, err := dec.Token()
+			if err != nil {
+				return unexpectedEOF(err)
+			}
+			name, _ := tok.(string) // a key: More and Token guarantee a string
+			if itemsMember(name, items) {
+				f := items(page)
+				*f, err = decodeItems(dec, *f, perPage)
+			} else {
+				var raw json.RawMessage
+				if err = dec.Decode(&raw); err == nil {
+					err = json.Unmarshal(member(name, raw), page)
+				}
+			}
+			if err != nil {
+				return unexpectedEOF(err)
+			}
+		}
+		if _, err := dec.Token(); err != nil { // the closing brace
+			return unexpectedEOF(err)
+		}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		if err == nil {
+			err = errors.New("data after the top-level value")
+		}
+		return err
+	}
+	return nil
+}
+
+// itemsMember reports whether json.Unmarshal puts the object member name
+// into the items field of P.
+func itemsMember[P, T any](name string, items func(*P) **[]T) bool {
+	var probe P
+	return json.Unmarshal(member(name, []byte("[]")), &probe) == nil && *items(&probe) != nil
+}
+
+// member returns the JSON object {name: value}.
+func member(name string, value []byte) []byte {
+	key, _ := json.Marshal(name) // a string always marshals
+	b := make([]byte, 0, len(key)+len(value)+3)
+	b = append(append(append(append(b, '{'), key...), ':'), value...)
+	return append(b, '}')
+}
+
+// decodeItems decodes a JSON array (or null) of T element by element, in
+// place: into *old, like json.Unmarshal for a repeated member, else into a
+// new slice of capacity perPage.
+func decodeItems[T any](dec *json.Decoder, old *[]T, perPage int) (*[]T, error) {
 	tok, err := dec.Token()
 	switch {
 	case err != nil:
@@ -254,16 +276,22 @@ func decodeItems[T any](dec *json.Decoder, perPage int) ([]T, error) {
 	case tok != json.Delim('['):
 		return nil, errors.New("items are not a JSON array")
 	}
-	items := make([]T, 0, perPage)
-	for dec.More() {
-		var zero T
-		items = append(items, zero)
-		if err := dec.Decode(&items[len(items)-1]); err != nil {
+	if old == nil {
+		old = new(make([]T, 0, perPage))
+	}
+	items, n := *old, 0
+	for ; dec.More(); n++ {
+		if n == len(items) {
+			var zero T
+			items = append(items, zero)
+		}
+		if err := dec.Decode(&items[n]); err != nil {
 			return nil, err
 		}
 	}
+	*old = items[:n]
 	_, err = dec.Token() // the closing bracket
-	return items, err
+	return old, err
 }
 
 // unexpectedEOF turns the io.EOF of a document that ends too early into
@@ -282,14 +310,22 @@ func advance[T any](cur pageRequest, pr pageResult[T], perPage, seen int, linked
 		return cur, false, nil
 	}
 	if pr.next != nil {
+		// The link's query, read as the token listing's parameters (the
+		// superset of every listing's) by the generated form binding.
+		var q gen.RegistriesListRepositoriesV2Params
 		u, err := url.Parse(*pr.next)
+		if err == nil {
+			err = runtime.BindForm(&q, u.Query(), nil, nil)
+		}
 		if err != nil {
 			return cur, false, fmt.Errorf("docr: unusable next page link")
 		}
-		q := u.Query()
-		next := pageRequest{page: cur.page + 1, token: q.Get("page_token")}
-		if p, err := strconv.Atoi(q.Get("page")); err == nil {
-			next.page = p
+		next := pageRequest{page: cur.page + 1}
+		if q.Page != nil {
+			next.page = *q.Page
+		}
+		if q.PageToken != nil {
+			next.token = *q.PageToken
 		}
 		if next.page <= cur.page && (next.token == "" || next.token == cur.token) {
 			return cur, false, fmt.Errorf("docr: next page link does not advance (page %d)", next.page)

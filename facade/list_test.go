@@ -246,6 +246,7 @@ func TestIteratorErrors(t *testing.T) {
 		{"error on page 2", []string{`{"repositories":[{"name":"a"}],"links":{"pages":{"next":"https://x/?page=2&page_token=t"}}}`}, 1, func(err error) bool { return errors.Is(err, ErrNotFound) }},
 		{"next does not advance", []string{`{"repositories":[{"name":"a"}],"links":{"pages":{"next":"https://x/?page=1"}}}`}, 1, func(err error) bool { return strings.Contains(err.Error(), "does not advance") }},
 		{"next unparsable", []string{`{"repositories":[{"name":"a"}],"links":{"pages":{"next":"%zz"}}}`}, 1, func(err error) bool { return strings.Contains(err.Error(), "next page link") }},
+		{"next page not a number", []string{`{"repositories":[{"name":"a"}],"links":{"pages":{"next":"https://x/?page=two&page_token=t"}}}`}, 1, func(err error) bool { return err.Error() == "docr: unusable next page link" }},
 	}
 	for _, tc := range cases {
 		mt, _ := mock(t, func(n int, _ *http.Request) (*http.Response, error) {
@@ -299,52 +300,19 @@ func firstErr[T any](seq func(func(T, error) bool)) error {
 	return nil
 }
 
-// decodePageReference is what decodePage did before it streamed: the body
-// decoded with json.Unmarshal into the links and meta, and into a map for
-// the items. decodePage must accept and return the same.
-func decodePageReference(body []byte, key string) (pageResult[gen.RepositoryV2], error) {
-	var pr pageResult[gen.RepositoryV2]
-	var doc struct {
-		Links *gen.PageLinks      `json:"links"`
-		Meta  *gen.MetaProperties `json:"meta"`
-	}
-	var items map[string]json.RawMessage
-	if err := json.Unmarshal(body, &doc); err != nil {
-		return pr, err
-	}
-	if err := json.Unmarshal(body, &items); err != nil {
-		return pr, err
-	}
-	if raw, ok := items[key]; ok {
-		if err := json.Unmarshal(raw, &pr.items); err != nil {
-			return pr, err
-		}
-	}
-	if doc.Links != nil && doc.Links.Pages != nil {
-		pr.hasPages = true
-		if n := doc.Links.Pages.Next; n != nil && *n != "" {
-			pr.next = n
-		}
-	}
-	if doc.Meta != nil {
-		pr.total = doc.Meta.Total
-	}
-	return pr, nil
-}
-
+// checkDecodePage checks that decodePage, which streams the items, returns
+// what json.Unmarshal into the generated response type returns (what the
+// generated Parse functions do), error or not.
 func checkDecodePage(t *testing.T, body string) {
 	t.Helper()
-	got, gerr := decodePage[gen.RepositoryV2](strings.NewReader(body), "repositories", 2)
-	want, werr := decodePageReference([]byte(body), "repositories")
+	var got, want gen.AllRepositoriesV2Response
+	gerr := decodePage(strings.NewReader(body), &got, func(p *gen.AllRepositoriesV2Response) **[]gen.RepositoryV2 { return &p.Repositories }, 2)
+	werr := json.Unmarshal([]byte(body), &want)
 	if (gerr != nil) != (werr != nil) {
-		t.Fatalf("%q: err = %v, reference %v", body, gerr, werr)
+		t.Fatalf("%q: err = %v, json.Unmarshal %v", body, gerr, werr)
 	}
-	if gerr != nil {
-		return
-	}
-	if len(got.items) != len(want.items) || (got.items == nil) != (want.items == nil) || !reflect.DeepEqual(got.items, want.items) ||
-		got.hasPages != want.hasPages || !reflect.DeepEqual(got.next, want.next) || !reflect.DeepEqual(got.total, want.total) {
-		t.Fatalf("%q: got %+v, reference %+v", body, got, want)
+	if gerr == nil && !reflect.DeepEqual(got, want) {
+		t.Fatalf("%q: got %+v, json.Unmarshal %+v", body, got, want)
 	}
 }
 
@@ -361,6 +329,8 @@ var decodePageSeeds = []string{
 	`{"repositories":[{"name":"a"},{"name":"b","tag_count":2},{}]}`,
 	`{"repositories":{}}`, `{"repositories":"x"}`, `{"repositories":[1]}`, `{"repositories":[{"name":1}]}`,
 	`{"repositories":[{"name":"a"}],"repositories":[{"name":"b"}]}`, `{"repositories":[{"name":"a"}],"repositories":null}`,
+	`{"repositories":[{"name":"a","tag_count":2},{"name":"b"}],"Repositories":[{"name":"c"}]}`, `{"repositories":[{"name":"a"}],"repositories":[]}`,
+	`{"REPOSITORIES":[{"name":"a"}],"meta":{"total":2},"meta":{}}`, `{"links":{"pages":{"next":"a"}},"links":{"pages":{"last":"b"}}}`,
 	`{"Repositories":[{"name":"a"}]}`,
 	`{"Links":{"pages":{"next":"n"}},"repositories":[{}]}`, `{"LINKS":{"pages":{}},"META":{"total":3}}`,
 	`{"links":{"pages":{"next":""}}}`, `{"links":null}`, `{"links":[]}`, `{"links":{"pages":null}}`, `{"meta":"x"}`,
