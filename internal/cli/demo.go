@@ -35,7 +35,7 @@ func fakeAPICmd() *command {
 			return noArgs("fake-api", func(ctx context.Context) error {
 				var opts []docrtest.Option
 				if a.token != "" || a.tokenFile != "" {
-					token, err := a.readToken()
+					token, err := a.readToken(ctx)
 					if err != nil {
 						return err
 					}
