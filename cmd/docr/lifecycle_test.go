@@ -522,6 +522,11 @@ func TestCredentialHelperAttempts(t *testing.T) {
 func TestCredentialHelperConcurrentGetsMintOnce(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
+	// A slow mint widens the window in which gets overlap (without the
+	// lock, several of them mint); the result does not depend on timing.
+	if err := h.srv.Inject(docrtest.Fault{Op: "registry_get_dockerCredentials", Latency: 300 * time.Millisecond, Times: -1}); err != nil {
+		t.Fatal(err)
+	}
 	const n = 10
 	replies := make([]result, n)
 	var wg sync.WaitGroup

@@ -84,7 +84,7 @@ func (a *app) login(ctx context.Context, o loginOptions) error {
 	if docr {
 		// docr's own helper refuses store: minting now would only create a
 		// credential to revoke again.
-		return fmt.Errorf("nothing to store: Docker already asks %s for %s (set up by 'docr login --helper'); to store a credential instead, run 'docr logout' first (it removes credHelpers[%q] from %s)", helperProgram, host, host, w.Path())
+		return fmt.Errorf("nothing to store: Docker already asks %s for %s (set up by 'docr login --helper'); to store a credential instead, run 'docr logout' first, or remove credHelpers[%q] from %s", helperProgram, host, host, w.Path())
 	}
 	rec, err := a.record()
 	if err != nil {
