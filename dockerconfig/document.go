@@ -549,6 +549,22 @@ func (d *document) setCredHelper(host, helper string) error {
 	return nil
 }
 
+// unsetCredHelper deletes credHelpers[host] if it is helper.
+func (d *document) unsetCredHelper(host, helper string) bool {
+	if d.credHelpers[host] != helper {
+		return false
+	}
+	delete(d.helpersRaw, host)
+	delete(d.credHelpers, host)
+	d.helperDirty, d.changed = true, true
+	if len(d.helpersRaw) == 0 {
+		// Nothing left: drop the key, as before it was set.
+		delete(d.top, keyCredHelpers)
+		d.helpersRaw, d.credHelpers, d.helperDirty = nil, nil, false
+	}
+	return true
+}
+
 // plainCredential reads the plaintext credential of auths[host] the way
 // docker does: auth (base64 "user:password", split at the first colon), else
 // the username and password fields. found is false when the entry is absent

@@ -251,6 +251,28 @@ func (w *Writer) Remove(ctx context.Context, hosts ...string) ([]Credential, err
 	return removed, nil
 }
 
+// UnsetCredHelper undoes [Writer.SetCredHelper]: it deletes credHelpers[host]
+// if it names helper, and reports whether it did. Another helper, or none,
+// leaves the file untouched. A missing config file is not an error and is
+// not created.
+func (w *Writer) UnsetCredHelper(ctx context.Context, host, helper string) (removed bool, err error) {
+	if err := validHost(host); err != nil {
+		return false, err
+	}
+	target, err := resolveTarget(w.path)
+	if err != nil {
+		return false, err
+	}
+	if _, err := os.Stat(target); errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	_, err = w.update(ctx, func(d *document, _ string) error {
+		removed = d.unsetCredHelper(host, helper)
+		return nil
+	})
+	return removed, err
+}
+
 // SetCredHelper makes docker (and docr) keep the secret for host in the
 // helper docker-credential-<helper>: it sets credHelpers[host] = helper and
 // removes any plaintext secret from auths[host] (other fields stay). The

@@ -178,17 +178,17 @@ func Start(addr string, opts ...Option) (*Server, error) {
 
 // Serve runs a fake on addr until ctx is done, for a command such as
 // "docr fake-api". Once it listens it writes to out, one per line,
-// DIGITALOCEAN_API_URL=<URL>, DIGITALOCEAN_TOKEN=<token> and
-// DOCR_REGISTRY_HOST=<auths key of issued credentials>, a form a shell can
-// eval. It returns nil after a clean shutdown.
+// DIGITALOCEAN_API_URL=<URL>, DIGITALOCEAN_TOKEN=<token>,
+// DOCR_REGISTRY_HOST=<auths key of issued credentials> and
+// DOCR_REVOKE_URL=<URL>/v1/oauth/revoke, a form a shell can eval. It returns nil after a clean shutdown.
 func Serve(ctx context.Context, addr string, out io.Writer, opts ...Option) error {
 	s, err := Start(addr, opts...)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if _, err := fmt.Fprintf(out, "DIGITALOCEAN_API_URL=%s\nDIGITALOCEAN_TOKEN=%s\nDOCR_REGISTRY_HOST=%s\n",
-		s.URL, s.Token, s.RegistryHost()); err != nil {
+	if _, err := fmt.Fprintf(out, "DIGITALOCEAN_API_URL=%s\nDIGITALOCEAN_TOKEN=%s\nDOCR_REGISTRY_HOST=%s\nDOCR_REVOKE_URL=%s/v1/oauth/revoke\n",
+		s.URL, s.Token, s.RegistryHost(), s.URL); err != nil {
 		return fmt.Errorf("docrtest: %w", err)
 	}
 	<-ctx.Done()

@@ -90,13 +90,13 @@ func TestServe(t *testing.T) {
 	}()
 	sc := bufio.NewScanner(pr)
 	vars := map[string]string{}
-	for len(vars) < 3 && sc.Scan() {
+	for len(vars) < 4 && sc.Scan() {
 		k, v, _ := strings.Cut(sc.Text(), "=")
 		vars[k] = v
 	}
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
 	if !strings.HasPrefix(vars["DIGITALOCEAN_API_URL"], "http://127.0.0.1:") || vars["DIGITALOCEAN_TOKEN"] == "" ||
-		vars["DOCR_REGISTRY_HOST"] != "registry.test" {
+		vars["DOCR_REGISTRY_HOST"] != "registry.test" || vars["DOCR_REVOKE_URL"] != vars["DIGITALOCEAN_API_URL"]+"/v1/oauth/revoke" {
 		t.Fatalf("Serve printed %v", vars)
 	}
 	c := newClient(t, vars["DIGITALOCEAN_API_URL"], vars["DIGITALOCEAN_TOKEN"])

@@ -79,7 +79,8 @@ func TestLoginHelperWithDockerClient(t *testing.T) {
 	ok(t, h.dockerClient(host))
 
 	r = ok(t, h.docr("logout"))
-	if want := "Dropped 1 cached credential(s) of docker-credential-docr for " + host + ".\n"; r.stdout != want {
+	if want := "Dropped 1 cached credential(s) of docker-credential-docr for " + host + ".\n" +
+		"Removed credHelpers[\"" + host + "\"] from " + cfg + "; Docker no longer asks docker-credential-docr.\n"; r.stdout != want {
 		t.Errorf("logout: stdout %q, want %q", r.stdout, want)
 	}
 	c = onlyCredential(t, h.srv)
@@ -89,7 +90,10 @@ func TestLoginHelperWithDockerClient(t *testing.T) {
 	if code := ping(t, h.srv, c.Username, c.Password); code != http.StatusUnauthorized {
 		t.Errorf("the revoked credential still gets %d", code)
 	}
-	// Docker keeps asking the helper, which mints a fresh credential.
+	// logout undid login --helper (issue 12, case 19): Docker no longer asks
+	// the helper. Set it up again for the next steps.
+	wantJSONFile(t, cfg, `{}`)
+	ok(t, h.docr("login", "--helper"))
 	wantJSONFile(t, cfg, `{"credHelpers": {"`+host+`": "docr"}}`)
 	ok(t, h.dockerClient(host))
 	if n := len(h.srv.Credentials()); n != 2 {
@@ -219,7 +223,8 @@ func TestLoginHelperConfigFlag(t *testing.T) {
 	wantJSONFile(t, filepath.Join(dir, "config.json"), `{"credHelpers": {"registry.digitalocean.com": "docr"}}`)
 	ok(t, h.helper(helperHost, "get"))
 	r := ok(t, h.docr("logout", "--config", dir))
-	if r.stdout != "Dropped 1 cached credential(s) of docker-credential-docr for registry.digitalocean.com.\n" {
+	if r.stdout != "Dropped 1 cached credential(s) of docker-credential-docr for registry.digitalocean.com.\n"+
+		"Removed credHelpers[\"registry.digitalocean.com\"] from "+filepath.Join(dir, "config.json")+"; Docker no longer asks docker-credential-docr.\n" {
 		t.Errorf("logout: %v", r)
 	}
 	if !onlyCredential(t, h.srv).Revoked {

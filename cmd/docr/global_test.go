@@ -118,9 +118,10 @@ func TestAPIURL(t *testing.T) {
 	t.Run("invalid", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t)
-		fails(t, h.docr("docker-config", "--api-url", "ftp://example.com"), 1, "API URL (--api-url or $DIGITALOCEAN_API_URL)", "http or https")
+		// One clean line (issue 12, case 18): a bad flag is a usage error.
+		fails(t, h.docr("docker-config", "--api-url", "ftp://example.com"), 2, "--api-url must be an absolute http or https URL without user info, query or fragment")
 		h.set("DIGITALOCEAN_API_URL", "http://user:pass@127.0.0.1:1")
-		fails(t, h.docr("docker-config"), 1, "API URL (--api-url or $DIGITALOCEAN_API_URL)", "user info")
+		fails(t, h.docr("docker-config"), 1, "$DIGITALOCEAN_API_URL must be an absolute http or https URL without user info")
 		if len(h.srv.Requests()) != 0 {
 			t.Error("requests sent")
 		}

@@ -11,13 +11,18 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/http"
+	"net/url"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/docr-dev/docr/facade"
+	"github.com/docr-dev/docr/internal/minted"
 )
 
 // Exit codes.
@@ -50,6 +55,9 @@ type Env struct {
 	Getenv func(string) string
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// Transport is the base HTTP transport of API and revocation requests
+	// (net/http's default when nil); tests observe requests with it.
+	Transport http.RoundTripper
 }
 
 func (e *Env) getenv(k string) string {
@@ -73,6 +81,9 @@ type app struct {
 	tokenFile string
 	apiURL    string
 	timeout   time.Duration
+	// apiToken is the token client read, kept so that it is never
+	// revoked as if it were a registry credential.
+	apiToken string
 }
 
 // usageError is a mistake in the command line: exit code 2.
@@ -112,6 +123,49 @@ func findCommand(name string) *command {
 // helperProgram is the name under which the binary acts as a Docker
 // credential helper.
 const helperProgram = "docker-credential-docr"
+
+// Run is the docr program: it runs [Main] with the process's arguments and
+// standard streams, and turns SIGINT and SIGTERM into a cancelled context.
+// A command that was interrupted cleans up (a credential minted but not yet
+// stored is revoked on a fresh, bounded context) and Run returns 130 after
+// SIGINT or 143 after SIGTERM, as a shell reports a process killed by them.
+// A second signal exits at once with that code.
+func Run() int {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	got := make(chan int, 1)
+	go func() {
+		sig, ok := <-sigs
+		if !ok {
+			return
+		}
+		got <- signalExitCode(sig)
+		cancel(fmt.Errorf("interrupted (%v)", sig))
+		if sig2, ok := <-sigs; ok {
+			os.Exit(signalExitCode(sig2))
+		}
+	}()
+	code := Main(ctx, os.Args, &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
+	select {
+	case sc := <-got:
+		if code != exitOK {
+			return sc
+		}
+	default:
+	}
+	return code
+}
+
+// signalExitCode is 128 plus the signal's number.
+func signalExitCode(sig os.Signal) int {
+	if s, ok := sig.(syscall.Signal); ok {
+		return 128 + int(s)
+	}
+	return exitFail
+}
 
 // Main runs the docr command with args (args[0] is the program name) and
 // returns its exit code: 0 success, 1 failure, 2 usage.
@@ -227,8 +281,13 @@ func noArgs(name string, run func(ctx context.Context) error) func(context.Conte
 	}
 }
 
+// maxTokenLine bounds the line read from --token-file.
+const maxTokenLine = 64 << 10
+
 // readToken finds the API token: --token, --token-file, then the environment.
-func (a *app) readToken() (string, error) {
+// Reading a file or standard input stops when ctx is done (Ctrl-C while a
+// pipe or FIFO gives nothing).
+func (a *app) readToken(ctx context.Context) (string, error) {
 	if a.token != "" && a.tokenFile != "" {
 		return "", usagef("give --token or --token-file, not both")
 	}
@@ -236,25 +295,24 @@ func (a *app) readToken() (string, error) {
 		return a.token, nil
 	}
 	if a.tokenFile != "" {
-		var r io.Reader
-		if a.tokenFile == "-" {
-			r = a.env.Stdin
-		} else {
-			f, err := os.Open(a.tokenFile)
-			if err != nil {
-				return "", fmt.Errorf("read --token-file: %w", err)
-			}
-			defer f.Close()
-			r = f
+		type read struct {
+			line string
+			err  error
 		}
-		line, err := bufio.NewReader(io.LimitReader(r, 64<<10)).ReadString('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
-			return "", fmt.Errorf("read --token-file: %w", err)
+		done := make(chan read, 1)
+		// Opening a FIFO and reading a pipe block in the kernel, out of
+		// reach of ctx: read on a goroutine and stop waiting when ctx is
+		// done (the process is about to exit; the goroutine ends with it).
+		go func() {
+			line, err := a.readTokenFile()
+			done <- read{line, err}
+		}()
+		select {
+		case r := <-done:
+			return r.line, r.err
+		case <-ctx.Done():
+			return "", fmt.Errorf("read --token-file: %w", context.Cause(ctx))
 		}
-		if strings.TrimSpace(line) == "" {
-			return "", fmt.Errorf("--token-file %s holds no token", a.tokenFile)
-		}
-		return line, nil
 	}
 	for _, k := range []string{facade.EnvToken, facade.EnvAccessToken} {
 		if v := a.env.getenv(k); strings.TrimSpace(v) != "" {
@@ -262,6 +320,41 @@ func (a *app) readToken() (string, error) {
 		}
 	}
 	return "", fmt.Errorf("no API token: pass --token or --token-file, or set %s or %s", facade.EnvToken, facade.EnvAccessToken)
+}
+
+func (a *app) readTokenFile() (string, error) {
+	var r io.Reader
+	if a.tokenFile == "-" {
+		r = a.env.Stdin
+	} else {
+		f, err := os.Open(a.tokenFile)
+		if err != nil {
+			return "", fmt.Errorf("read --token-file: %w", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	line, err := bufio.NewReader(io.LimitReader(r, maxTokenLine)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read --token-file: %w", err)
+	}
+	if strings.TrimSpace(line) == "" {
+		return "", fmt.Errorf("--token-file %s holds no token", a.tokenFile)
+	}
+	return line, nil
+}
+
+// knownTokens are the API tokens docr can see without reading a file:
+// --token and the environment. A credential equal to one of them is never
+// sent to the revocation endpoint.
+func (a *app) knownTokens() []string {
+	var out []string
+	for _, v := range []string{a.token, a.env.getenv(facade.EnvToken), a.env.getenv(facade.EnvAccessToken), a.apiToken} {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // baseURL is --api-url, else $DIGITALOCEAN_API_URL, else the default.
@@ -277,27 +370,71 @@ func (a *app) baseURL() string {
 
 // transportOptions are the facade options shared by API and revocation calls.
 func (a *app) transportOptions() []facade.Option {
-	return []facade.Option{
+	opts := []facade.Option{
 		facade.WithTimeout(a.timeout),
 		facade.WithUserAgent(fmt.Sprintf("docr-cli/%s (+github.com/docr-dev/docr)", facade.Version)),
 	}
+	if a.env.Transport != nil {
+		opts = append(opts, facade.WithTransport(a.env.Transport))
+	}
+	return opts
 }
 
-// client builds an API client from the global flags; extra options come last.
-func (a *app) client(extra ...facade.Option) (*facade.Client, error) {
+// client builds an API client from the global flags; extra options come
+// last, so they override the global ones (the credential helper's own
+// timeout and retry limits).
+func (a *app) client(ctx context.Context, extra ...facade.Option) (*facade.Client, error) {
 	if a.timeout <= 0 {
 		return nil, usagef("--timeout must be positive")
 	}
-	tok, err := a.readToken()
+	if err := a.checkEndpoint(a.apiURL, "--api-url", envAPIURL); err != nil {
+		return nil, err
+	}
+	tok, err := a.readToken(ctx)
 	if err != nil {
 		return nil, err
 	}
-	c, err := facade.New(tok, append(a.transportOptions(), facade.WithBaseURL(a.baseURL()))...)
+	a.apiToken = tok
+	opts := append(a.transportOptions(), facade.WithBaseURL(a.baseURL()))
+	c, err := facade.New(tok, append(opts, extra...)...)
 	if err != nil && !errors.Is(err, facade.ErrInvalidToken) {
-		// The other options are fixed; only the base URL can be wrong.
-		return nil, fmt.Errorf("API URL (--api-url or $%s): %w", envAPIURL, err)
+		return nil, fmt.Errorf("API client: %w", err)
 	}
 	return c, err
+}
+
+// checkEndpoint checks an endpoint URL given by flag (flagValue) or, when
+// that is empty, by the environment variable env: an absolute http or
+// https URL without user info, query or fragment. A bad flag is a usage
+// error (exit 2). The message does not repeat the URL, which may hold user
+// info.
+func (a *app) checkEndpoint(flagValue, flagName, env string) error {
+	raw, src := flagValue, flagName
+	if raw == "" {
+		raw, src = a.env.getenv(env), "$"+env
+	}
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.Hostname() != "" &&
+		u.User == nil && u.RawQuery == "" && !u.ForceQuery && u.Fragment == "" && !strings.Contains(raw, "#") {
+		return nil
+	}
+	msg := src + " must be an absolute http or https URL without user info, query or fragment"
+	if src == flagName {
+		return usagef("%s", msg)
+	}
+	return errors.New(msg)
+}
+
+// record opens docr's record of the credentials it minted.
+func (a *app) record() (*minted.Record, error) {
+	dir, err := minted.Dir(a.env.getenv)
+	if err != nil {
+		return nil, err
+	}
+	return minted.Open(dir, a.env.now)
 }
 
 // registryHost is the Docker host docr logs in to: $DOCR_REGISTRY_HOST or

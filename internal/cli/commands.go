@@ -15,6 +15,7 @@ import (
 
 	"github.com/docr-dev/docr/dockerconfig"
 	"github.com/docr-dev/docr/facade"
+	"github.com/docr-dev/docr/internal/minted"
 	"github.com/docr-dev/docr/kubesecret"
 )
 
@@ -63,6 +64,14 @@ func (a *app) login(ctx context.Context, o loginOptions) error {
 	if err := o.expiry.request(&req, loginExpiry); err != nil {
 		return err
 	}
+	// A missing or bad token is reported before anything about the config.
+	c, err := a.client(ctx)
+	if err != nil {
+		return err
+	}
+	if err := a.checkEndpoint("", "--revoke-url", envRevokeURL); err != nil {
+		return err
+	}
 	w, err := a.writer(o.configDir)
 	if err != nil {
 		return err
@@ -75,9 +84,15 @@ func (a *app) login(ctx context.Context, o loginOptions) error {
 	if docr {
 		// docr's own helper refuses store: minting now would only create a
 		// credential to revoke again.
-		return fmt.Errorf("nothing to store: Docker already asks %s for %s (set up by 'docr login --helper'); to store a credential instead, remove credHelpers[%q] from %s", helperProgram, host, host, w.Path())
+		return fmt.Errorf("nothing to store: Docker already asks %s for %s (set up by 'docr login --helper'); to store a credential instead, run 'docr logout' first, or remove credHelpers[%q] from %s", helperProgram, host, host, w.Path())
 	}
-	c, err := a.client()
+	rec, err := a.record()
+	if err != nil {
+		return err
+	}
+	// The credential this login replaces, to revoke once the new one is
+	// stored (if docr minted it).
+	old, oldFound, err := w.Lookup(ctx, host)
 	if err != nil {
 		return err
 	}
@@ -85,11 +100,17 @@ func (a *app) login(ctx context.Context, o loginOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := onlyHost(creds, host); err != nil {
+		return a.discard(ctx, rec, creds, err)
+	}
+	entry := creds.Config.Auths[host]
+	if err := rec.Add(ctx, host, entry.Password, creds.ExpiresAt); err != nil {
+		return a.discard(ctx, rec, creds, fmt.Errorf("record the minted credential (nothing was stored): %w", err))
+	}
 	res, err := w.Store(ctx, dockerCredentials(creds)...)
 	if err != nil {
 		// The minted credential is of no use now; do not leave it valid.
-		a.revokeQuietly(ctx, creds)
-		return err
+		return a.discard(ctx, rec, creds, err)
 	}
 	mode := "read-only"
 	if creds.ReadWrite {
@@ -102,6 +123,108 @@ func (a *app) login(ctx context.Context, o loginOptions) error {
 		fmt.Fprintf(a.env.Stderr, "Warning: %s could not be replaced atomically (bind mount?) and was rewritten in place.\n", res.Path)
 	}
 	a.expiryNotice(creds)
+	if oldFound && old.Password != "" && old.Password != entry.Password {
+		if err := a.revokeReplaced(ctx, rec, host, old.Password, ""); err != nil {
+			return fmt.Errorf("logged in, but the credential previously stored for %s could not be revoked: %w", host, err)
+		}
+	}
+	return nil
+}
+
+// onlyHost checks that creds are for host and nothing else: a broken or
+// hostile answer must not replace the user's credentials for other
+// registries. The error names at most three of the other hosts, quoted and
+// cut short (a server chose them).
+func onlyHost(creds *facade.Credentials, host string) error {
+	hosts := creds.Hosts()
+	if len(hosts) == 1 && hosts[0] == host {
+		return nil
+	}
+	var others []string
+	for _, h := range hosts {
+		if h != host {
+			others = append(others, h)
+		}
+	}
+	named := make([]string, 0, 3)
+	for _, h := range others[:min(len(others), 3)] {
+		if len(h) > 64 {
+			h = h[:64] + "..."
+		}
+		named = append(named, fmt.Sprintf("%q", h))
+	}
+	list := strings.Join(named, ", ")
+	if len(others) > len(named) {
+		list += fmt.Sprintf(" and %d more", len(others)-len(named))
+	}
+	return fmt.Errorf("the API issued credentials for %s, not only for %s (set %s if that is the registry host); refused, nothing was stored", list, host, envRegistryHost)
+}
+
+// revokeTimeout bounds a revocation that runs after the command failed or
+// was interrupted, on a context of its own.
+const revokeTimeout = 15 * time.Second
+
+// discard revokes every credential in creds, which docr minted but will not
+// keep, on a fresh bounded context (ctx may be cancelled: Ctrl-C), forgets
+// them in the record, and returns cause with what revocation did.
+func (a *app) discard(ctx context.Context, rec *minted.Record, creds *facade.Credentials, cause error) error {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), revokeTimeout)
+	defer cancel()
+	var errs []error
+	seen := map[string]bool{}
+	for _, h := range creds.Hosts() {
+		p := creds.Config.Auths[h].Password
+		if p == "" || seen[p] || slices.Contains(a.knownTokens(), strings.TrimSpace(p)) {
+			continue
+		}
+		seen[p] = true
+		if err := facade.RevokeCredential(rctx, p, a.revokeOptions("")...); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if rec != nil {
+			_ = rec.Remove(rctx, p)
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%w; revoking the minted credential failed too: %w", cause, errors.Join(errs...))
+	}
+	return fmt.Errorf("%w (the minted credential was revoked)", cause)
+}
+
+// revokeIfMinted revokes password if docr's record says docr minted it, and
+// then forgets it. It never sends a known API token. revoked is false when
+// the credential is not docr's.
+func (a *app) revokeIfMinted(ctx context.Context, rec *minted.Record, password, revokeURL string) (revoked bool, err error) {
+	password = strings.TrimSpace(password)
+	if password == "" || slices.Contains(a.knownTokens(), password) {
+		return false, nil
+	}
+	ours, err := rec.Has(password)
+	if err != nil || !ours {
+		return false, err
+	}
+	if err := facade.RevokeCredential(ctx, password, a.revokeOptions(revokeURL)...); err != nil {
+		return false, err
+	}
+	if err := rec.Remove(ctx, password); err != nil {
+		fmt.Fprintf(a.env.Stderr, "Warning: could not update the record of minted credentials: %s\n", errorLine(err))
+	}
+	return true, nil
+}
+
+// revokeReplaced revokes a credential that was just replaced or dropped for
+// host, if docr minted it, and says what it did.
+func (a *app) revokeReplaced(ctx context.Context, rec *minted.Record, host, password, revokeURL string) error {
+	revoked, err := a.revokeIfMinted(ctx, rec, password, revokeURL)
+	switch {
+	case err != nil:
+		return err
+	case revoked:
+		fmt.Fprintf(a.env.Stdout, "Revoked the credential previously stored for %s.\n", host)
+	default:
+		fmt.Fprintf(a.env.Stdout, "The credential previously stored for %s was not minted by docr (or has expired); it was not revoked.\n", host)
+	}
 	return nil
 }
 
@@ -142,12 +265,6 @@ func dockerCredentials(c *facade.Credentials) []dockerconfig.Credential {
 		out = append(out, dockerconfig.Credential{Host: h, Username: e.Username, Password: e.Password})
 	}
 	return out
-}
-
-func (a *app) revokeQuietly(ctx context.Context, c *facade.Credentials) {
-	for _, h := range c.Hosts() {
-		_ = facade.RevokeCredential(ctx, c.Config.Auths[h].Password, a.revokeOptions("")...)
-	}
 }
 
 func (a *app) writer(dir string) (*dockerconfig.Writer, error) {
@@ -213,6 +330,10 @@ func (a *app) loginHelper(ctx context.Context, o loginOptions) error {
 			return err
 		}
 	}
+	rec, err := a.record()
+	if err != nil {
+		return err
+	}
 	if found && old.Password != "" {
 		if err := a.checkRevokeURL(""); err != nil {
 			return err
@@ -226,10 +347,9 @@ func (a *app) loginHelper(ctx context.Context, o loginOptions) error {
 	}
 	fmt.Fprintf(a.env.Stdout, "Docker now asks %s for %s credentials (credHelpers in %s); no secret is stored.\n", helperProgram, host, w.Path())
 	if found && old.Password != "" {
-		if err := facade.RevokeCredential(ctx, old.Password, a.revokeOptions("")...); err != nil {
+		if err := a.revokeReplaced(ctx, rec, host, old.Password, ""); err != nil {
 			return fmt.Errorf("dropped the old stored credential for %s but could not revoke it: %w", host, err)
 		}
-		fmt.Fprintf(a.env.Stdout, "Revoked the credential previously stored for %s.\n", host)
 	}
 	return nil
 }
@@ -260,25 +380,9 @@ func logoutCmd() *command {
 
 // checkRevokeURL checks the revocation endpoint (flagURL, else
 // $DOCR_REVOKE_URL) before a command drops a credential: once removed from
-// the config, a credential can no longer be revoked. The message does not
-// repeat the URL, which may hold user info.
+// the config, a credential can no longer be revoked.
 func (a *app) checkRevokeURL(flagURL string) error {
-	raw, src := flagURL, "--revoke-url"
-	if raw == "" {
-		raw, src = a.env.getenv(envRevokeURL), "$"+envRevokeURL
-	}
-	if raw == "" {
-		return nil
-	}
-	u, err := url.Parse(raw)
-	if err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil && u.RawQuery == "" && u.Fragment == "" {
-		return nil
-	}
-	msg := src + " must be an absolute http or https URL without user info, query or fragment"
-	if src == "--revoke-url" {
-		return usagef("%s", msg)
-	}
-	return errors.New(msg)
+	return a.checkEndpoint(flagURL, "--revoke-url", envRevokeURL)
 }
 
 func (a *app) revokeOptions(url string) []facade.Option {
@@ -309,12 +413,20 @@ func (a *app) logout(ctx context.Context, configDir, revokeURL string, noRevoke 
 	}
 	if docr {
 		// Docker asks docr's own helper for this host: forget and revoke its
-		// cached credential instead of asking the helper (which would mint one).
+		// cached credential instead of asking the helper (which would mint
+		// one), then undo 'docr login --helper'.
 		n, err := a.helperErase(ctx, host, revokeURL, noRevoke)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(a.env.Stdout, "Dropped %d cached credential(s) of %s for %s.\n", n, helperProgram, host)
+		removed, err := w.UnsetCredHelper(ctx, host, "docr")
+		if err != nil {
+			return err
+		}
+		if removed {
+			fmt.Fprintf(a.env.Stdout, "Removed credHelpers[%q] from %s; Docker no longer asks %s.\n", host, w.Path(), helperProgram)
+		}
 		return nil
 	}
 	removed, err := w.Remove(ctx, host)
@@ -330,13 +442,21 @@ func (a *app) logout(ctx context.Context, configDir, revokeURL string, noRevoke 
 		fmt.Fprintln(a.env.Stdout, "The credential was not revoked (--no-revoke); it stays valid until it expires.")
 		return nil
 	}
+	rec, err := a.record()
+	if err != nil {
+		return fmt.Errorf("removed %s from the config, but cannot tell whether docr minted its credential: %w", host, err)
+	}
 	var errs []error
 	for _, c := range removed {
-		if err := facade.RevokeCredential(ctx, c.Password, a.revokeOptions(revokeURL)...); err != nil {
+		revoked, err := a.revokeIfMinted(ctx, rec, c.Password, revokeURL)
+		switch {
+		case err != nil:
 			errs = append(errs, err)
-			continue
+		case revoked:
+			fmt.Fprintf(a.env.Stdout, "Revoked the credential for %s.\n", c.Host)
+		default:
+			fmt.Fprintf(a.env.Stdout, "The credential for %s was not minted by docr (or has expired); it was not revoked.\n", c.Host)
 		}
-		fmt.Fprintf(a.env.Stdout, "Revoked the credential for %s.\n", c.Host)
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("removed %s from the config, but revoking its credential failed: %w", host, errors.Join(errs...))
@@ -367,7 +487,7 @@ func dockerConfigCmd() *command {
 				if err := expiry.request(&req, 0); err != nil {
 					return err
 				}
-				c, err := a.client()
+				c, err := a.client(ctx)
 				if err != nil {
 					return err
 				}
@@ -418,7 +538,7 @@ func kubernetesManifestCmd() *command {
 				if err := expiry.request(&req, 0); err != nil {
 					return err
 				}
-				c, err := a.client()
+				c, err := a.client(ctx)
 				if err != nil {
 					return err
 				}
@@ -490,15 +610,33 @@ func versionCmd() *command {
 	}
 }
 
-// trimServerURL turns a Docker server URL into a host: it drops the scheme
-// and any path.
-func trimServerURL(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.Index(s, "://"); i >= 0 {
-		s = s[i+3:]
+// dockerHostname turns a Docker server URL into the host Docker looks up
+// in credHelpers, by docker/cli's rules (ConvertToHostname): a string with
+// "://" that parses as a URL with a host gives that host (and port);
+// anything else is cut at the first '/'. So
+// "evil.example/x://registry.digitalocean.com" is the host "evil.example".
+// ASCII letters are lowered (host names are case-insensitive); nothing else
+// is folded, so no Unicode look-alike becomes an ASCII host.
+func dockerHostname(serverURL string) string {
+	s := strings.TrimSpace(serverURL)
+	if strings.Contains(s, "://") {
+		if u, err := url.Parse(s); err == nil && u.Hostname() != "" {
+			if u.Port() == "" {
+				return asciiLower(u.Hostname())
+			}
+			return asciiLower(u.Hostname() + ":" + u.Port())
+		}
 	}
-	if i := strings.IndexByte(s, '/'); i >= 0 {
-		s = s[:i]
-	}
-	return strings.ToLower(s)
+	host, _, _ := strings.Cut(s, "/")
+	return asciiLower(host)
+}
+
+// asciiLower lowers A-Z only.
+func asciiLower(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + ('a' - 'A')
+		}
+		return r
+	}, s)
 }

@@ -35,7 +35,7 @@ func fakeAPICmd() *command {
 			return noArgs("fake-api", func(ctx context.Context) error {
 				var opts []docrtest.Option
 				if a.token != "" || a.tokenFile != "" {
-					token, err := a.readToken()
+					token, err := a.readToken(ctx)
 					if err != nil {
 						return err
 					}
@@ -93,6 +93,8 @@ func (a *app) demo(ctx context.Context) error {
 		envRegistryHost: host,
 		envRevokeURL:    srv.URL + "/v1/oauth/revoke",
 		"DOCKER_CONFIG": cfgDir,
+		// The record of minted credentials, too, stays in the demo's directory.
+		"XDG_STATE_HOME": filepath.Join(dir, "state"),
 	}
 	run := func(args ...string) (string, string, error) {
 		var stdout, stderr bytes.Buffer

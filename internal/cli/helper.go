@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/docr-dev/docr/facade"
+	"github.com/gofrs/flock"
 )
 
 // The credential helper mints short-lived credentials on demand and caches
@@ -109,7 +110,7 @@ func (a *app) readServerURL() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	host := trimServerURL(string(data))
+	host := dockerHostname(string(data))
 	if host == "" {
 		return "", &helperFailure{"no server URL on standard input"}
 	}
@@ -146,7 +147,7 @@ func (a *app) helperGet(ctx context.Context) error {
 		return err
 	}
 	serverURL := strings.TrimSpace(string(data))
-	host := trimServerURL(serverURL)
+	host := dockerHostname(serverURL)
 	if host == "" || host != a.registryHost() {
 		return &helperFailure{errNotFound}
 	}
@@ -154,13 +155,21 @@ func (a *app) helperGet(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// One lock around read, mint and write: concurrent gets (docker pulls
+	// several layers, or several pulls run at once) share one mint.
+	unlock, err := a.lockCache(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	cache := a.loadCache()
 	key := cacheKey(host, readWrite)
 	now := a.env.now()
 	if e, ok := cache.Entries[key]; ok && e.ExpiresAt.Sub(now) > helperReuseMargin && e.Username != "" && e.Password != "" {
 		return a.writeReply(serverURL, e.Username, e.Password)
 	}
-	c, err := a.client(facade.WithTimeout(min(a.timeout, helperTimeout)), facade.WithRetry(facade.RetryPolicy{MaxAttempts: helperAttempts}))
+	// The helper's own limits: Docker runs it without flags and waits.
+	c, err := a.client(ctx, facade.WithTimeout(min(a.timeout, helperTimeout)), facade.WithRetry(facade.RetryPolicy{MaxAttempts: helperAttempts}))
 	if err != nil {
 		return err
 	}
@@ -168,16 +177,50 @@ func (a *app) helperGet(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	entry, ok := creds.Config.Auths[host]
-	if !ok {
-		return fmt.Errorf("the API issued credentials for %v, not for %s; set %s", creds.Hosts(), host, envRegistryHost)
+	if err := onlyHost(creds, host); err != nil {
+		// Nothing of this answer is kept: revoke it.
+		return a.discard(ctx, nil, creds, err)
 	}
+	entry := creds.Config.Auths[host]
 	cache.Entries[key] = cacheEntry{Host: host, ReadWrite: readWrite, Username: entry.Username, Password: entry.Password, ExpiresAt: creds.ExpiresAt}
 	cache.prune(now)
 	if err := a.saveCache(cache); err != nil {
+		// Docker gets the credential all the same; it expires on its own
+		// (the helper mints short-lived credentials only).
 		fmt.Fprintf(a.env.Stderr, "docr: warning: could not cache the credential: %v\n", err)
 	}
 	return a.writeReply(serverURL, entry.Username, entry.Password)
+}
+
+// cacheLockRetry is how often a get waiting for another one's mint tries
+// the cache lock again.
+const cacheLockRetry = 10 * time.Millisecond
+
+// lockCache takes the exclusive lock of the cache (credential-helper.json.lock
+// beside it, created 0600), waiting until ctx is done.
+func (a *app) lockCache(ctx context.Context) (unlock func(), err error) {
+	p, err := a.cachePath()
+	if err != nil {
+		return nil, err
+	}
+	if err := ensurePrivateDir(filepath.Dir(p)); err != nil {
+		return nil, err
+	}
+	l := flock.New(p+".lock", flock.SetPermissions(0o600))
+	locked, err := l.TryLockContext(ctx, cacheLockRetry)
+	if err != nil || !locked {
+		return nil, fmt.Errorf("lock the credential helper cache: %w", errors.Join(err, context.Cause(ctx)))
+	}
+	return func() { _ = l.Unlock() }, nil
+}
+
+// ensurePrivateDir creates dir (0700) if needed and keeps it private.
+func ensurePrivateDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	// The directory is docr's own: keep it private even if it existed.
+	return os.Chmod(dir, 0o700)
 }
 
 func (a *app) writeReply(serverURL, user, secret string) error {
@@ -192,6 +235,11 @@ func (a *app) writeReply(serverURL, user, secret string) error {
 // helperErase drops the cached credentials of host and, unless noRevoke,
 // revokes them. It returns how many it dropped.
 func (a *app) helperErase(ctx context.Context, host, revokeURL string, noRevoke bool) (int, error) {
+	unlock, err := a.lockCache(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer unlock()
 	cache := a.loadCache()
 	var dropped []cacheEntry
 	for k, e := range cache.Entries {
@@ -307,11 +355,7 @@ func (a *app) saveCache(c *helperCache) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return err
-	}
-	// The directory is docr's own: keep it private even if it existed.
-	if err := os.Chmod(filepath.Dir(p), 0o700); err != nil {
+	if err := ensurePrivateDir(filepath.Dir(p)); err != nil {
 		return err
 	}
 	data, err := json.MarshalIndent(c, "", "  ")
