@@ -302,8 +302,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		resp, err := p.Provide(ctx, req)
 		done <- result{resp, err}
 	}()
-	select {
-	case r := <-done:
+	finish := func(r result) int {
 		if r.err != nil {
 			return fail(r.err)
 		}
@@ -311,8 +310,21 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 			return fail(err)
 		}
 		return 0
+	}
+	select {
+	case r := <-done:
+		return finish(r)
 	case <-ctx.Done():
-		// Stuck reading stdin or in the API call past the deadline.
+	}
+	// The deadline passed (or a signal came). An API call returns at once
+	// with its own error; give it a moment, so that its message is the one
+	// shown, then give up on whatever is stuck (such as reading stdin).
+	grace := time.NewTimer(time.Second)
+	defer grace.Stop()
+	select {
+	case r := <-done:
+		return finish(r)
+	case <-grace.C:
 		return fail(fmt.Errorf("gave up after %s (%s)", timeout, EnvTimeout))
 	}
 }
