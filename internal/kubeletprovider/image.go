@@ -6,7 +6,7 @@ import (
 )
 
 // ErrOtherHost is an image on a host other than the DOCR registry host.
-var ErrOtherHost = fmt.Errorf("%w: image is not on the DOCR registry host", ErrBadRequest)
+var ErrOtherHost = fmt.Errorf("%w: wrong host", ErrBadRequest)
 
 // Image is a parsed DOCR image reference:
 // <host>/<registry>/<repository>[:<tag>][@<digest>].
@@ -33,7 +33,7 @@ func ParseImage(image, host string) (Image, error) {
 	}
 	domain, rest, ok := strings.Cut(image, "/")
 	if !ok || !strings.EqualFold(domain, host) {
-		return Image{}, fmt.Errorf("%w: %s is not on %s", ErrOtherHost, quoteShort(image), host)
+		return Image{}, fmt.Errorf("%w: %s is not on %s (check the matchImages of the CredentialProviderConfig)", ErrOtherHost, quoteShort(image), host)
 	}
 	bad := func(why string) (Image, error) {
 		return Image{}, fmt.Errorf("%w: image %s: %s", ErrBadRequest, quoteShort(image), why)
