@@ -360,4 +360,3 @@ func matchImage(t *testing.T, pattern, image string) bool {
 	}
 	return strings.HasPrefix(iu.Path, pu.Path)
 }
-
