@@ -590,3 +590,46 @@ func TestLean(t *testing.T) {
 		t.Errorf("docr-credential-provider links forbidden packages: %s", strings.Join(bad, ", "))
 	}
 }
+
+// TestSeveralRegistries: in an account with two registries, the registry
+// named by the image gets the credential, under an auth key that names it,
+// and the credential opens that registry only.
+func TestSeveralRegistries(t *testing.T) {
+	t.Parallel()
+	seed := docrtest.DefaultSeed()
+	seed.Registries = append(seed.Registries, docrtest.SeedRegistry{
+		Name:         "second",
+		Repositories: []docrtest.SeedRepository{{Name: "app", Manifests: []docrtest.SeedManifest{{Tags: []string{"latest"}}}}},
+	})
+	srv := docrtest.NewServer(t, docrtest.WithSeed(seed), docrtest.WithSelfRegistryHost())
+	host := srv.RegistryHost()
+	resp := decodeResponse(t, run(t, fakeEnv(srv, "DOCR_CACHE_KEY_TYPE", "Image"), strings.NewReader(request(v1, host+"/second/app:latest"))))
+	if resp.CacheKeyType != "Image" {
+		t.Errorf("cacheKeyType %q, want Image", resp.CacheKeyType)
+	}
+	a, ok := resp.Auth[host+"/second"]
+	if !ok || len(resp.Auth) != 1 {
+		t.Fatalf("auth keys %v, want exactly %s/second", slices.Collect(mapKeys(resp.Auth)), host)
+	}
+	if c := srv.Credentials(); len(c) != 1 || c[0].Registry != "second" || c[0].ReadWrite {
+		t.Errorf("issued %+v, want one read-only credential for second", c)
+	}
+	for path, want := range map[string]int{
+		"/v2/second/app/tags/list":     http.StatusOK,
+		"/v2/example/repo-1/tags/list": http.StatusForbidden,
+	} {
+		req, err := http.NewRequest(http.MethodGet, "http://"+host+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.SetBasicAuth(a.Username, a.Password)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("GET %s: %d, want %d", path, res.StatusCode, want)
+		}
+	}
+}

@@ -325,6 +325,9 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	case r := <-done:
 		return finish(r)
 	case <-grace.C:
+		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return fail(errors.New("interrupted"))
+		}
 		return fail(fmt.Errorf("gave up after %s (%s)", timeout, EnvTimeout))
 	}
 }
