@@ -633,3 +633,16 @@ func TestSeveralRegistries(t *testing.T) {
 		}
 	}
 }
+
+// TestAnswerForAnotherHost: credentials the API issues for another host
+// than the configured one are not passed on.
+func TestAnswerForAnotherHost(t *testing.T) {
+	t.Parallel()
+	srv := docrtest.NewServer(t, docrtest.WithRegistryHost("registry.example.net"))
+	env := fakeEnv(srv, "DOCR_REGISTRY_HOST", "registry.digitalocean.com")
+	r := run(t, env, strings.NewReader(request(v1, "registry.digitalocean.com/example/repo-1")))
+	assertOneLineError(t, r, "the API returned no credentials for registry.digitalocean.com (hosts: registry.example.net)", secrets(srv))
+	if n := len(srv.Credentials()); n != 1 {
+		t.Errorf("%d credentials issued, want 1", n)
+	}
+}
