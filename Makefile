@@ -13,7 +13,7 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 PINNED      := ../shared/upstream/digitalocean-openapi-7c1300c4
 UPSTREAM    ?= $(PINNED)
 
-.PHONY: compat bench-build bench all generate spec spec-diff check-generated check-spec fmt-check vet staticcheck lint test test-race vuln fuzz fuzz-short
+.PHONY: compat kubeletcompat bench-build bench all generate spec spec-diff check-generated check-spec fmt-check vet staticcheck lint test test-race vuln fuzz fuzz-short
 
 all: test
 
@@ -64,6 +64,10 @@ test-race:
 compat:
 	cd compat && $(GO) vet ./... && $(STATICCHECK) ./... && $(GO) test -race ./...
 
+## kubeletcompat: the kubelet credential provider against k8s.io/kubelet's API types (separate module)
+kubeletcompat:
+	cd kubeletcompat && $(GO) vet ./... && $(STATICCHECK) ./... && $(GO) test -race ./...
+
 ## bench-build: the benchmark module compiles and its assertions hold (no timing)
 bench-build:
 	cd bench && $(GO) vet ./... && $(STATICCHECK) ./... && $(GO) test -run 'Test' -bench '^$$' ./...
@@ -73,7 +77,7 @@ bench:
 	cd bench && ./run.sh
 
 ## test: the whole suite: lint, race tests, generated-code and spec checks, godo compatibility
-test: lint test-race check-generated check-spec compat bench-build
+test: lint test-race check-generated check-spec compat kubeletcompat bench-build
 
 FUZZTIME ?= 60s
 
