@@ -40,6 +40,7 @@ type Server struct {
 	Token string
 
 	cfg    config
+	oci    *ociBackend
 	spec   *specIndex
 	api    http.Handler
 	report func(Violation)
@@ -235,11 +236,14 @@ func newServer(cfg config, report func(Violation)) (*Server, error) {
 		closing: make(chan struct{}),
 		log:     cfg.logger,
 	}
+	if s.oci, err = newOCIBackend(cfg); err != nil {
+		return nil, err
+	}
 	seed := DefaultSeed()
 	if cfg.seed != nil {
 		seed = *cfg.seed
 	}
-	if s.st, err = buildState(seed, s.mintUUID); err != nil {
+	if s.st, err = buildState(seed, s.mintUUID, s.oci); err != nil {
 		return nil, err
 	}
 	s.Token = cfg.token
@@ -249,9 +253,14 @@ func newServer(cfg config, report func(Violation)) (*Server, error) {
 	if _, clash := cfg.scoped[s.Token]; clash {
 		return nil, errors.New("docrtest: a scoped token equals the full-access token")
 	}
+	if cfg.requestLog > 0 {
+		s.keep = cfg.requestLog
+	}
 	if report == nil {
 		// A standalone fake: log by default and keep memory bounded.
-		s.keep = 10_000
+		if s.keep == 0 {
+			s.keep = DefaultRequestLog
+		}
 		if s.log == nil {
 			s.log = slog.Default()
 		}
@@ -349,8 +358,9 @@ func (s *Server) Credentials() []IssuedCredential {
 }
 
 // Requests returns a copy of every request received so far, in order of
-// arrival. A Server made by New or Start keeps the latest 10,000 only, so
-// that a long-running fake does not grow without bound.
+// arrival. A Server made by New or Start keeps the latest
+// [DefaultRequestLog] only (see [WithRequestLog]), so that a long-running
+// fake does not grow without bound.
 func (s *Server) Requests() []RecordedRequest {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -368,7 +378,8 @@ func (s *Server) Requests() []RecordedRequest {
 }
 
 // Violations returns every spec violation seen so far, whether or not it
-// failed the test (a Server made by New or Start keeps the latest 10,000).
+// failed the test (a Server made by New or Start keeps as many as it keeps
+// requests).
 func (s *Server) Violations() []Violation {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -521,7 +532,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveWithFaults(sw, r, op, s.serveRevoke)
 	case endpointDocker:
 		s.peekRate(sw.Header())
-		s.serveWithFaults(sw, r, op, s.serveDocker)
+		s.serveRegistry(sw, r, op)
 	default:
 		s.peekRate(sw.Header())
 		writeError(sw, r, http.StatusNotFound, "not_found", "The resource you were accessing could not be found.")
@@ -682,6 +693,9 @@ func ceilUnix(t time.Time) int64 {
 // countCall counts an API call against the rate limit and sets the
 // rate-limit headers. It reports false if the window is used up.
 func (s *Server) countCall(h http.Header) bool {
+	if s.cfg.rateLimit == 0 {
+		return true
+	}
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -696,6 +710,9 @@ func (s *Server) countCall(h http.Header) bool {
 
 // peekRate sets the rate-limit headers without counting a call.
 func (s *Server) peekRate(h http.Header) {
+	if s.cfg.rateLimit == 0 {
+		return
+	}
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
