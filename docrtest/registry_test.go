@@ -461,3 +461,18 @@ func TestDockerManifestInspect(t *testing.T) {
 		t.Fatalf("docker manifest inspect printed:\n%s", out)
 	}
 }
+
+func TestRequestLogAndRateLimitOff(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, docrtest.WithRequestLog(3), docrtest.WithRateLimit(0, 0))
+	for i := range 6 {
+		r, err := f.c.RegistriesGetWithResponse(ctx, "example")
+		check(t, err, r.HTTPResponse, 200)
+		equal(t, fmt.Sprintf("call %d: ratelimit-limit", i), r.HTTPResponse.Header.Get("Ratelimit-Limit"), "")
+	}
+	r, err := f.c.RegistriesListWithResponse(ctx)
+	check(t, err, r.HTTPResponse, 200)
+	reqs := f.srv.Requests()
+	equal(t, "kept", names(&reqs, func(r docrtest.RecordedRequest) string { return r.Method + " " + r.Path }),
+		[]string{"GET /v2/registries/example", "GET /v2/registries/example", "GET /v2/registries"})
+}
