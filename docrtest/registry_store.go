@@ -22,8 +22,8 @@ const DefaultStorageCap = 1 << 30
 // reached; the registry answers it with 413 and the code DENIED.
 var ErrStorageFull = errors.New("docrtest: storage cap reached")
 
-// storeChunk is the unit in which the memory store keeps a blob, so that a
-// stored blob costs its size plus at most one chunk, with no slice growth.
+// storeChunk is the largest unit in which the memory store keeps a blob, so
+// that a stored blob costs about its size, with no slice growth.
 const storeChunk = 1 << 20
 
 // blobStore is the registry library's blob backend: blobs by digest, in
@@ -162,12 +162,17 @@ func (b *blobStore) Put(ctx context.Context, _ string, h v1.Hash, rc io.ReadClos
 		return nil
 	}
 	var chunks [][]byte
-	for {
-		c := make([]byte, storeChunk)
+	// Chunks grow from 4 KiB to storeChunk, so that small blobs stay
+	// small; a short last chunk is copied to its size.
+	for size := 4 << 10; ; size = min(2*size, storeChunk) {
+		c := make([]byte, size)
 		k, rerr := io.ReadFull(rc, c)
 		if k > 0 {
 			if err := take(int64(k)); err != nil {
 				return noteCap(ctx, err)
+			}
+			if k < size/2 {
+				c = bytes.Clone(c[:k])
 			}
 			chunks = append(chunks, c[:k:k])
 		}
