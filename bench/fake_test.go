@@ -27,6 +27,17 @@ const fakeEnv = "DOCR_BENCH_FAKE_REPOS"
 const fakeRegistry = "bench"
 
 func TestMain(m *testing.M) {
+	if v := os.Getenv(capEnv); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err == nil {
+			err = serveCapped(n)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "fake:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	if v := os.Getenv(fakeEnv); v != "" {
 		n, err := strconv.Atoi(v)
 		if err == nil {

@@ -17,6 +17,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -177,8 +179,14 @@ func Start(addr string, opts ...Option) (*Server, error) {
 	return s, nil
 }
 
+// ServeMemoryHeadroom is what [Serve] allows the process beyond the storage
+// cap when it sets the Go memory limit.
+const ServeMemoryHeadroom = 64 << 20
+
 // Serve runs a fake on addr until ctx is done, for a command such as
-// "docr fake-api". Once it listens it writes to out, one per line,
+// "docr fake-api". Unless GOMEMLIMIT is set, it sets the process's Go
+// memory limit (runtime/debug.SetMemoryLimit) to the storage cap plus
+// [ServeMemoryHeadroom], so that the heap stays near the content held. Once it listens it writes to out, one per line,
 // DIGITALOCEAN_API_URL=<URL>, DIGITALOCEAN_TOKEN=<token> and
 // DOCR_REGISTRY_HOST=<auths key of issued credentials>, a form a shell can
 // eval. It returns nil after a clean shutdown.
@@ -188,6 +196,11 @@ func Serve(ctx context.Context, addr string, out io.Writer, opts ...Option) erro
 		return err
 	}
 	defer s.Close()
+	if s.oci.store.cap > 0 && os.Getenv("GOMEMLIMIT") == "" {
+		// The process is the fake's: let the garbage collector keep the
+		// heap near what the registry holds, not twice that.
+		debug.SetMemoryLimit(s.oci.store.cap + ServeMemoryHeadroom)
+	}
 	if _, err := fmt.Fprintf(out, "DIGITALOCEAN_API_URL=%s\nDIGITALOCEAN_TOKEN=%s\nDOCR_REGISTRY_HOST=%s\n",
 		s.URL, s.Token, s.RegistryHost()); err != nil {
 		return fmt.Errorf("docrtest: %w", err)
