@@ -246,13 +246,6 @@ func (b *blobStore) size(digest string) (int64, bool) {
 	return n, ok
 }
 
-// usage returns the bytes stored and the bytes of uploads in progress.
-func (b *blobStore) usage() (stored, inUploads int64) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.used, b.reserved
-}
-
 // reserve accounts k bytes of an upload in progress (the registry library
 // holds them in memory until the upload completes), failing once stored
 // and reserved bytes would pass the cap. A negative k releases.
