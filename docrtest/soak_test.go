@@ -97,6 +97,14 @@ func TestSoak(t *testing.T) {
 	for i := range 8 {
 		imgs = append(imgs, randomImage(t, int64(1000+i), 4000))
 	}
+	// Every tag exists before the workers start, so that a pull never
+	// races the first push of its tag.
+	for i := range 4 {
+		ref, _ := name.ParseReference(fmt.Sprintf("%s/example/soak:t%d", host, i), name.Insecure)
+		if err := remote.Write(ref, imgs[i], ropts...); err != nil {
+			t.Fatal(err)
+		}
+	}
 	ml, err := api.RegistriesListRepositoryManifestsWithResponse(ctx, "example", "repo-1", nil)
 	check(t, err, ml.HTTPResponse, 200)
 	layer := *(*(*ml.JSON200.Manifests)[0].Blobs)[1].Digest
