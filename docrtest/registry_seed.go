@@ -96,8 +96,13 @@ func seedRepository(reg *registry, srepo SeedRepository) error {
 	if _, ok := parseOCIPath(reg.name + "/" + srepo.Name + "/tags/list"); !ok {
 		return fmt.Errorf("docrtest: seed: registry %q: invalid repository name %q", reg.name, srepo.Name)
 	}
+	manifests := srepo.Manifests
+	if len(manifests) == 0 {
+		// A registry has no empty repositories.
+		manifests = []SeedManifest{{Tags: []string{"latest"}}}
+	}
 	seen := make(map[string]bool)
-	for i, sm := range srepo.Manifests {
+	for i, sm := range manifests {
 		if sm.FileBytes < 0 {
 			return fmt.Errorf("docrtest: seed: %s/%s: negative FileBytes", reg.name, srepo.Name)
 		}

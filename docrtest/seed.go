@@ -50,6 +50,8 @@ type SeedRepository struct {
 	// Name of the repository, unique within its registry.
 	Name string
 	// Manifests of the repository; a tag may point at one manifest only.
+	// None means one image tagged "latest": a registry has no empty
+	// repositories.
 	Manifests []SeedManifest
 }
 
