@@ -56,14 +56,15 @@ func TestMain(m *testing.M) {
 
 // fakeSeed is one registry with n repositories named repo-000000...,
 // each with one tagged manifest (two blobs), so every listed repository
-// carries a latest_manifest as on a real registry.
+// carries a latest_manifest as on a real registry. The fake pushes each as a
+// real image; a one-byte file keeps the layers small.
 func fakeSeed(n int) docrtest.Seed {
 	seed := docrtest.DefaultSeed()
 	repos := make([]docrtest.SeedRepository, n)
 	for i := range repos {
 		repos[i] = docrtest.SeedRepository{
 			Name:      fmt.Sprintf("repo-%06d", i),
-			Manifests: []docrtest.SeedManifest{{Tags: []string{"latest"}}},
+			Manifests: []docrtest.SeedManifest{{Tags: []string{"latest"}, FileBytes: 1}},
 		}
 	}
 	seed.Registries = []docrtest.SeedRegistry{{Name: fakeRegistry, Repositories: repos}}
