@@ -40,8 +40,8 @@
 // [Server.Token] (full access), or a token added with [WithScopedToken].
 // A missing or wrong token gets 401 {"id":"unauthorized","message":"Unable
 // to authenticate you."}. Every response of the fake carries
-// ratelimit-limit, ratelimit-remaining, ratelimit-reset (Unix seconds) and
-// x-request-id; error bodies are {id, message, request_id}, request_id
+// ratelimit-limit, ratelimit-remaining, ratelimit-reset (Unix seconds)
+// (unless [WithRateLimit] turns the limit off) and x-request-id; error bodies are {id, message, request_id}, request_id
 // being the x-request-id.
 //
 // Docker credentials honour read_write and expiry_seconds (absent or 0:
