@@ -27,6 +27,17 @@ const fakeEnv = "DOCR_BENCH_FAKE_REPOS"
 const fakeRegistry = "bench"
 
 func TestMain(m *testing.M) {
+	if v := os.Getenv(capEnv); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err == nil {
+			err = serveCapped(n)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "fake:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	if v := os.Getenv(fakeEnv); v != "" {
 		n, err := strconv.Atoi(v)
 		if err == nil {
@@ -45,14 +56,15 @@ func TestMain(m *testing.M) {
 
 // fakeSeed is one registry with n repositories named repo-000000...,
 // each with one tagged manifest (two blobs), so every listed repository
-// carries a latest_manifest as on a real registry.
+// carries a latest_manifest as on a real registry. The fake pushes each as a
+// real image; a one-byte file keeps the layers small.
 func fakeSeed(n int) docrtest.Seed {
 	seed := docrtest.DefaultSeed()
 	repos := make([]docrtest.SeedRepository, n)
 	for i := range repos {
 		repos[i] = docrtest.SeedRepository{
 			Name:      fmt.Sprintf("repo-%06d", i),
-			Manifests: []docrtest.SeedManifest{{Tags: []string{"latest"}}},
+			Manifests: []docrtest.SeedManifest{{Tags: []string{"latest"}, FileBytes: 1}},
 		}
 	}
 	seed.Registries = []docrtest.SeedRegistry{{Name: fakeRegistry, Repositories: repos}}

@@ -60,6 +60,7 @@ bench mergefile '^BenchmarkMergeFile$' 1s "$COUNT"
 bench mergemem '^BenchmarkMergeMemory$' 1s "$COUNT"
 bench fsync '^BenchmarkFsync$' 500ms "$COUNT"
 bench paging '^BenchmarkPaging$' 1x "$PAGING_COUNT"
+bench registry '^(BenchmarkRegistryPushPull|BenchmarkFakeMemoryUnderCap)$' 3x "$COUNT"
 
 log "TestConnReuse"
 set +e
@@ -74,6 +75,7 @@ benchstat -col /impl -row /n "$work/mergefile.txt" >"$work/mergefile.stat"
 benchstat -col /impl -row /n "$work/mergemem.txt" >"$work/mergemem.stat"
 benchstat -col /sync -row /n "$work/fsync.txt" >"$work/fsync.stat"
 benchstat -col /mode -row /n "$work/paging.txt" >"$work/paging.stat"
+benchstat "$work/registry.txt" >"$work/registry.stat"
 
 log "profiles of docr's side"
 # Allocations per credentials call (exact: memprofilerate=1; 5000 timed

@@ -206,21 +206,25 @@ func TestMultiRegistrySeed(t *testing.T) {
 	seed := docrtest.DefaultSeed()
 	seed.Registries = append(seed.Registries, docrtest.SeedRegistry{Name: "second", Region: "nyc3",
 		Repositories: []docrtest.SeedRepository{{Name: "app", Manifests: []docrtest.SeedManifest{{
-			Digest: "sha256:" + strings.Repeat("ab", 32), Tags: []string{"stable"},
-			Blobs: []docrtest.SeedBlob{{Digest: "sha256:" + strings.Repeat("cd", 32), CompressedSizeBytes: 100}},
+			Tags: []string{"stable"}, FileBytes: 100,
 		}}}}})
 	f := newFixture(t, docrtest.WithSeed(seed))
 	r, err := f.c.RegistriesListWithResponse(ctx)
 	check(t, err, r.HTTPResponse, 200)
 	equal(t, "registries", names(r.JSON200.Registries, func(x gen.Registry) string { return *x.Name + "@" + *x.Region }),
 		[]string{"example@fra1", "second@nyc3"})
-	g, err := f.c.RegistriesGetWithResponse(ctx, "second")
-	check(t, err, g.HTTPResponse, 200)
-	equal(t, "storage", *g.JSON200.Registry.StorageUsageBytes, 100)
 	m, err := f.c.RegistriesListRepositoryManifestsWithResponse(ctx, "second", "app", nil)
 	check(t, err, m.HTTPResponse, 200)
-	equal(t, "manifest", []any{*(*m.JSON200.Manifests)[0].SizeBytes, (*m.JSON200.Manifests)[0].Tags},
-		[]any{200, &[]string{"stable"}})
+	man := (*m.JSON200.Manifests)[0]
+	blobs := *man.Blobs
+	// A ustar layer holding a 100-byte file: a header block, a data block
+	// and two end blocks.
+	equal(t, "layer size", *blobs[1].CompressedSizeBytes, 4*512)
+	equal(t, "manifest", []any{len(blobs), *man.CompressedSizeBytes, man.Tags},
+		[]any{2, *blobs[0].CompressedSizeBytes + *blobs[1].CompressedSizeBytes, &[]string{"stable"}})
+	g, err := f.c.RegistriesGetWithResponse(ctx, "second")
+	check(t, err, g.HTTPResponse, 200)
+	equal(t, "storage", *g.JSON200.Registry.StorageUsageBytes, *man.CompressedSizeBytes)
 
 	// Credentials of one registry do not open another.
 	c, err := f.c.RegistriesGetDockerCredentialsWithResponse(ctx, "second", &gen.RegistriesGetDockerCredentialsParams{ReadWrite: ptr(true)})
@@ -246,14 +250,13 @@ func TestInvalidSeeds(t *testing.T) {
 		"duplicate repo": reg(func(r *docrtest.SeedRegistry) {
 			r.Repositories = append(r.Repositories, docrtest.SeedRepository{Name: "repo-1"})
 		}),
-		"bad digest": reg(func(r *docrtest.SeedRegistry) { r.Repositories[0].Manifests[0].Digest = "md5:00" }),
-		"duplicate manifest": reg(func(r *docrtest.SeedRegistry) {
-			d := "sha256:" + strings.Repeat("0", 64)
-			r.Repositories[0].Manifests[0].Digest, r.Repositories[0].Manifests[1].Digest = d, d
+		"negative file size": reg(func(r *docrtest.SeedRegistry) { r.Repositories[0].Manifests[0].FileBytes = -1 }),
+		"digest as tag": reg(func(r *docrtest.SeedRegistry) {
+			r.Repositories[0].Manifests[0].Tags = []string{"sha256:" + strings.Repeat("0", 64)}
 		}),
 		"duplicate tag": reg(func(r *docrtest.SeedRegistry) { r.Repositories[0].Manifests[1].Tags = []string{"latest"} }),
-		"bad blob": reg(func(r *docrtest.SeedRegistry) {
-			r.Repositories[0].Manifests[0].Blobs = []docrtest.SeedBlob{{Digest: "x"}}
+		"bad repository name": reg(func(r *docrtest.SeedRegistry) {
+			r.Repositories = append(r.Repositories, docrtest.SeedRepository{Name: "a//b"})
 		}),
 		"bad gc status": reg(func(r *docrtest.SeedRegistry) { r.GarbageCollections[0].Status = "done" }),
 		"bad gc type":   reg(func(r *docrtest.SeedRegistry) { r.GarbageCollections[0].Type = "everything" }),

@@ -71,7 +71,11 @@ func TestRegistryEndpointChecksCredentials(t *testing.T) {
 		{"pull tags", "GET", "/v2/example/repo-1/tags/list", roUser, roPass, 200, `{"name":"example/repo-1","tags":["latest","v1","v2"]}`},
 		{"pull tags of a nested repository", "GET", "/v2/example/team/api/tags/list", roUser, roPass, 200, `{"name":"example/team/api","tags":["latest"]}`},
 		{"pull an unknown repository", "GET", "/v2/example/nope/tags/list", roUser, roPass, 404, `"NAME_UNKNOWN"`},
-		{"unsupported path", "GET", "/v2/example/repo-1/manifests/latest", roUser, roPass, 404, `"UNSUPPORTED"`},
+		{"pull a manifest", "HEAD", "/v2/example/repo-1/manifests/latest", roUser, roPass, 200, ``},
+		{"pull a manifest of another registry", "GET", "/v2/other/repo-1/manifests/latest", roUser, roPass, 403, `"DENIED"`},
+		{"delete a manifest read-only", "DELETE", "/v2/example/repo-1/manifests/latest", roUser, roPass, 403, `"DENIED"`},
+		{"delete a blob", "DELETE", "/v2/example/repo-1/blobs/sha256:" + strings.Repeat("0", 64), rwUser, rwPass, 405, `"UNSUPPORTED"`},
+		{"not a repository path", "GET", "/v2/example/repo-1/nothing", roUser, roPass, 404, `"NAME_INVALID"`},
 		{"unsupported method on the ping", "DELETE", "/v2/", roUser, roPass, 405, `"UNSUPPORTED"`},
 	}
 	for _, tc := range tests {

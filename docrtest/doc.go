@@ -25,10 +25,12 @@
 //     (the deprecated single-registry view) and /v2/registries (the
 //     multi-registry view), on one shared account state;
 //   - POST /v1/oauth/revoke, which revokes issued Docker credentials;
-//   - a Docker registry endpoint under /v2/ (every other /v2/ path) that
-//     checks issued credentials with HTTP basic auth: GET /v2/, the start of
-//     a push (POST /v2/<registry>/<repository>/blobs/uploads/, 403 for a
-//     read-only credential) and GET /v2/<registry>/<repository>/tags/list.
+//   - an OCI distribution registry under /v2/ (every other /v2/ path):
+//     go-containerregistry's pkg/registry behind a gate that admits only
+//     the Docker credentials the fake issued (HTTP basic auth). Any valid
+//     credential of registry R may pull from R/<repository>; only a
+//     read-write one may push or delete; no credential opens another
+//     registry. What it holds is what the API lists. See "The registry".
 //
 // # The API
 //
@@ -38,8 +40,8 @@
 // [Server.Token] (full access), or a token added with [WithScopedToken].
 // A missing or wrong token gets 401 {"id":"unauthorized","message":"Unable
 // to authenticate you."}. Every response of the fake carries
-// ratelimit-limit, ratelimit-remaining, ratelimit-reset (Unix seconds) and
-// x-request-id; error bodies are {id, message, request_id}, request_id
+// ratelimit-limit, ratelimit-remaining, ratelimit-reset (Unix seconds)
+// (unless [WithRateLimit] turns the limit off) and x-request-id; error bodies are {id, message, request_id}, request_id
 // being the x-request-id.
 //
 // Docker credentials honour read_write and expiry_seconds (absent or 0:
@@ -88,8 +90,10 @@
 //   - repo-2: one manifest tagged "1.0.0";
 //   - team/api (send it as team%2Fapi): one manifest tagged "latest";
 //
-// each manifest with a config blob and a layer (digests and sizes derived
-// from the names, so stable), and one succeeded garbage collection
+// each manifest a real image pushed into the registry at start: an OCI
+// manifest, a config and one uncompressed tar layer, generated from the
+// names (so digests and sizes are stable, and a client can pull them), and
+// one succeeded garbage collection
 // (eff0feee-49c7-4e8f-ba5c-a320c109c8a8, 42 blobs, 667 bytes deleted). The
 // name "taken" belongs to another account. With three repositories the
 // account cannot move to "starter" (OverRepositoryLimit).
@@ -166,9 +170,12 @@
 //     reports blobs_deleted and freed_bytes. Cancelling sets "cancelled" at
 //     once.
 //   - Deleting a tag leaves its manifest, untagged; deleting the last
-//     manifest of a repository removes the repository.
-//     storage_usage_bytes counts every distinct blob, unreferenced ones
-//     until a garbage collection deletes them.
+//     manifest of a repository removes the repository. Deletions through
+//     the API delete in the registry too, and the other way round.
+//     storage_usage_bytes counts every distinct blob the registry holds,
+//     unreferenced ones (pushed but never referenced, or orphaned by a
+//     deletion) until a garbage collection deletes them; the garbage
+//     collection removes them from storage and reports them.
 //   - Subscription: tier numbers are DigitalOcean's published ones; a tier
 //     is ineligible when the account has more repositories than it
 //     includes (OverRepositoryLimit) or, without storage overage, more
@@ -190,8 +197,28 @@
 //   - Rate limit: a fixed window counting authenticated API calls;
 //     ratelimit-reset is the window's end.
 //   - Timestamps are UTC at whole seconds.
-//   - The Docker endpoint answers as the Docker registry HTTP API v2 does
-//     (JSON {"errors":[{code, message}]}, WWW-Authenticate: Basic
+//   - The registry answers as the OCI distribution spec says (JSON
+//     {"errors":[{code, message}]}, WWW-Authenticate: Basic
 //     realm="<registry host>"), using basic auth where the real registry
 //     uses token auth.
+//
+// # The registry
+//
+// Served: the version check (GET /v2/); pulls of manifests (by tag or
+// digest) and blobs (with Range); monolithic, chunked and streamed blob
+// uploads; cross-repository mounts within the registry (a mount from
+// elsewhere falls back to an upload, as the spec allows); manifest pushes
+// (image manifests and indexes, OCI and Docker media types; a manifest
+// whose blobs the registry does not hold is refused with
+// MANIFEST_BLOB_UNKNOWN); manifest deletion by tag or by digest (the
+// digest takes its tags along); tags/list with n and last; the catalog
+// (the credential's registry only, sorted, with n, last and a Link
+// header); referrers. Not served: blob DELETE (405 UNSUPPORTED; garbage
+// collection removes blobs), upload status and cancellation, and Bearer
+// token authentication.
+//
+// Blobs are kept in memory under a cap ([DefaultStorageCap], see
+// [WithStorageCap]), or in a directory ([WithStorageDir]). Uploads in
+// progress count against the cap. A push past it is refused with 413 and
+// the code DENIED, naming the cap. Manifests stay in memory.
 package docrtest

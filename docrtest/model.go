@@ -175,7 +175,8 @@ func (s *Server) createRegistry(now time.Time, name string, region *string, tier
 		createdAt: now,
 		usageAt:   now,
 		repos:     make(map[string]*repository),
-		orphans:   make(map[string]int),
+		blobs:     make(map[string]*heldBlob),
+		oci:       s.oci,
 	}
 	if region != nil {
 		reg.region = *region
@@ -214,6 +215,7 @@ func (s *Server) deleteRegistry(name *string) error {
 		return err
 	}
 	delete(s.st.registries, reg.name)
+	s.st.purge(reg)
 	return nil
 }
 
@@ -315,6 +317,12 @@ func (s *Server) issue(op string, name *string, readWrite *bool, expiry *int) (g
 		ic.Password = "dop_v1_" + secret[:32] + ":" + secret[32:]
 	}
 	s.st.creds = append(s.st.creds, ic)
+	if s.keep > 0 && len(s.st.creds) >= 2*max(s.keep, 1000) {
+		// A standalone fake forgets credentials that open nothing any more.
+		s.st.creds = slices.DeleteFunc(s.st.creds, func(c IssuedCredential) bool {
+			return c.Revoked || (!c.ExpiresAt.IsZero() && !now.Before(c.ExpiresAt))
+		})
+	}
 	auth := base64.StdEncoding.EncodeToString([]byte(ic.Username + ":" + ic.Password))
 	out.Body.Auths = map[string]gen.DockerAuth{ic.Host: {Auth: &auth}}
 	return out, nil
@@ -649,6 +657,7 @@ func (s *Server) deleteTag(regName, repoName, tagName string) error {
 		return errNotFound("The tag " + strconv.Quote(tagName) + " was not found.")
 	}
 	delete(repo.tags, tagName)
+	reg.oci.deleteRef(reg.name, repo.name, tagName)
 	reg.usageAt = now
 	return nil
 }

@@ -51,6 +51,9 @@ type config struct {
 	rateLimit    int
 	rateWindow   time.Duration
 	gcDuration   time.Duration
+	storageDir   string
+	storageCap   int64
+	requestLog   int
 	// strictMiddlewares wrap the generated strict handler; only the
 	// package's own tests set them, to plant faulty handler output.
 	strictMiddlewares []gen.StrictMiddlewareFunc
@@ -206,13 +209,64 @@ func AllowInvalidRequests() Option {
 
 // WithRateLimit sets the API rate limit: limit calls per fixed window
 // (default 5000 per hour, as DigitalOcean documents). Once a window's calls
-// are used up, calls get 429 until the window ends.
+// are used up, calls get 429 until the window ends. A limit of 0 turns the
+// limit off: no call is refused and no ratelimit headers are sent (window
+// is then ignored).
 func WithRateLimit(limit int, window time.Duration) Option {
 	return func(c *config) error {
-		if limit <= 0 || window < time.Second {
-			return errors.New("docrtest: WithRateLimit needs limit > 0 and window >= 1s")
+		if limit == 0 {
+			c.rateLimit = 0
+			return nil
+		}
+		if limit < 0 || window < time.Second {
+			return errors.New("docrtest: WithRateLimit needs limit >= 0 and window >= 1s")
 		}
 		c.rateLimit, c.rateWindow = limit, window
+		return nil
+	}
+}
+
+// DefaultRequestLog is how many requests a Server made by [New] or [Start]
+// keeps for [Server.Requests] unless [WithRequestLog] says otherwise.
+const DefaultRequestLog = 10_000
+
+// WithRequestLog makes the fake keep only the most recent n requests (and
+// spec violations) for [Server.Requests] and [Server.Violations] (default:
+// all for [NewServer], [DefaultRequestLog] for [New] and [Start]).
+func WithRequestLog(n int) Option {
+	return func(c *config) error {
+		if n <= 0 {
+			return errors.New("docrtest: WithRequestLog needs n > 0")
+		}
+		c.requestLog = n
+		return nil
+	}
+}
+
+// WithStorageDir keeps the registry's blobs in files under dir (created if
+// missing) instead of in memory. Manifests, and uploads in progress, stay
+// in memory. Without [WithStorageCap] the blobs on disk are not capped.
+func WithStorageDir(dir string) Option {
+	return func(c *config) error {
+		if dir == "" {
+			return errors.New("docrtest: WithStorageDir needs a directory")
+		}
+		c.storageDir = dir
+		return nil
+	}
+}
+
+// WithStorageCap caps the bytes of blobs the registry stores, plus the
+// bytes of uploads in progress (default [DefaultStorageCap] in memory, no
+// cap with [WithStorageDir]; a negative n removes the cap). A push past the
+// cap gets 413 with the distribution error code DENIED and a message that
+// names the cap; see [ErrStorageFull].
+func WithStorageCap(n int64) Option {
+	return func(c *config) error {
+		if n == 0 {
+			return errors.New("docrtest: WithStorageCap needs n != 0 (negative: no cap)")
+		}
+		c.storageCap = n
 		return nil
 	}
 }

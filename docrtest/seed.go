@@ -50,35 +50,28 @@ type SeedRepository struct {
 	// Name of the repository, unique within its registry.
 	Name string
 	// Manifests of the repository; a tag may point at one manifest only.
+	// None means one image tagged "latest": a registry has no empty
+	// repositories.
 	Manifests []SeedManifest
 }
 
-// SeedManifest is one manifest of a [SeedRepository].
+// SeedManifest is one manifest of a [SeedRepository]. The fake pushes it
+// into its registry as a real image, generated deterministically from the
+// registry name, the repository name and the manifest's position: an OCI
+// image manifest with a config and one uncompressed tar layer holding one
+// file. Its digest, sizes and blobs in the API listings are those of the
+// image, which a client can pull.
 type SeedManifest struct {
-	// Digest is "sha256:" and 64 hex digits ("" means one derived from the
-	// repository name and the manifest's position).
-	Digest string
 	// Tags pointing at the manifest; none makes it an untagged manifest,
 	// which a garbage collection of type "untagged manifests only" or
 	// "untagged manifests and unreferenced blobs" deletes.
 	Tags []string
-	// Blobs the manifest references (nil means a config blob and a layer
-	// derived from the digest).
-	Blobs []SeedBlob
-	// SizeBytes is the uncompressed size (0 means twice the compressed
-	// size, which is the sum of the blobs' compressed sizes).
-	SizeBytes int
+	// FileBytes is the size of the file in the image's layer (0 means a
+	// size between 1,000 and 4,000 bytes derived from the names).
+	FileBytes int
 	// UpdatedAt is when the manifest (and its tags) were pushed (zero means
 	// the registry's CreatedAt plus one day per manifest position).
 	UpdatedAt time.Time
-}
-
-// SeedBlob is one blob of a [SeedManifest].
-type SeedBlob struct {
-	// Digest is "sha256:" and 64 hex digits.
-	Digest string
-	// CompressedSizeBytes is the stored size of the blob.
-	CompressedSizeBytes int
 }
 
 // SeedGarbageCollection is one garbage collection of a [SeedRegistry].
@@ -165,7 +158,6 @@ func (s Seed) clone() Seed {
 			ms := make([]SeedManifest, len(repo.Manifests))
 			for k, m := range repo.Manifests {
 				m.Tags = slices.Clone(m.Tags)
-				m.Blobs = slices.Clone(m.Blobs)
 				ms[k] = m
 			}
 			repo.Manifests = ms
@@ -194,7 +186,7 @@ func derivedSize(digest string, lo, span int) int {
 }
 
 // buildState turns a seed into the fake's state, checking it on the way.
-func buildState(seed Seed, mintUUID func() string) (*state, error) {
+func buildState(seed Seed, mintUUID func() string, oci *ociBackend) (*state, error) {
 	st := &state{
 		tier:       seed.Tier,
 		subCreated: seed.SubscriptionCreatedAt,
@@ -226,7 +218,8 @@ func buildState(seed Seed, mintUUID func() string) (*state, error) {
 			region:    sr.Region,
 			createdAt: sr.CreatedAt,
 			repos:     make(map[string]*repository),
-			orphans:   make(map[string]int),
+			blobs:     make(map[string]*heldBlob),
+			oci:       oci,
 		}
 		if reg.region == "" {
 			reg.region = "fra1"
@@ -236,11 +229,12 @@ func buildState(seed Seed, mintUUID func() string) (*state, error) {
 		}
 		reg.usageAt = reg.createdAt
 		for _, srepo := range sr.Repositories {
-			repo, err := buildRepository(reg, srepo)
-			if err != nil {
+			if err := seedRepository(reg, srepo); err != nil {
 				return nil, err
 			}
-			reg.repos[repo.name] = repo
+		}
+		reg.usageAt = reg.createdAt
+		for _, repo := range reg.repos {
 			for _, m := range repo.manifests {
 				reg.usageAt = maxTime(reg.usageAt, m.updatedAt)
 			}
@@ -291,57 +285,6 @@ func buildState(seed Seed, mintUUID func() string) (*state, error) {
 		st.registries[reg.name] = reg
 	}
 	return st, nil
-}
-
-func buildRepository(reg *registry, srepo SeedRepository) (*repository, error) {
-	if srepo.Name == "" || reg.repos[srepo.Name] != nil {
-		return nil, fmt.Errorf("docrtest: seed: registry %q: empty or duplicate repository name %q", reg.name, srepo.Name)
-	}
-	repo := &repository{
-		name:      srepo.Name,
-		manifests: make(map[string]*manifest),
-		tags:      make(map[string]*tag),
-	}
-	for i, sm := range srepo.Manifests {
-		m := &manifest{digest: sm.Digest, size: sm.SizeBytes, updatedAt: sm.UpdatedAt}
-		if m.digest == "" {
-			m.digest = derivedDigest(reg.name, srepo.Name, fmt.Sprint(i))
-		}
-		if !digestRE.MatchString(m.digest) {
-			return nil, fmt.Errorf("docrtest: seed: %s/%s: invalid digest %q", reg.name, srepo.Name, m.digest)
-		}
-		if repo.manifests[m.digest] != nil {
-			return nil, fmt.Errorf("docrtest: seed: %s/%s: duplicate manifest %s", reg.name, srepo.Name, m.digest)
-		}
-		if m.updatedAt.IsZero() {
-			m.updatedAt = reg.createdAt.Add(time.Duration(i+1) * 24 * time.Hour)
-		}
-		if sm.Blobs == nil {
-			cfg := derivedDigest(m.digest, "config")
-			layer := derivedDigest(m.digest, "layer")
-			m.blobs = []blob{
-				{digest: cfg, size: derivedSize(cfg, 500, 1500)},
-				{digest: layer, size: derivedSize(layer, 1_000_000, 3_000_000)},
-			}
-		}
-		for _, b := range sm.Blobs {
-			if !digestRE.MatchString(b.Digest) || b.CompressedSizeBytes < 0 {
-				return nil, fmt.Errorf("docrtest: seed: %s/%s: invalid blob %q", reg.name, srepo.Name, b.Digest)
-			}
-			m.blobs = append(m.blobs, blob{digest: b.Digest, size: b.CompressedSizeBytes})
-		}
-		if m.size == 0 {
-			m.size = 2 * m.compressed()
-		}
-		repo.manifests[m.digest] = m
-		for _, name := range sm.Tags {
-			if name == "" || repo.tags[name] != nil {
-				return nil, fmt.Errorf("docrtest: seed: %s/%s: empty or duplicate tag %q", reg.name, srepo.Name, name)
-			}
-			repo.tags[name] = &tag{name: name, digest: m.digest, updatedAt: m.updatedAt}
-		}
-	}
-	return repo, nil
 }
 
 func maxTime(a, b time.Time) time.Time {

@@ -17,6 +17,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,6 +42,7 @@ type Server struct {
 	Token string
 
 	cfg    config
+	oci    *ociBackend
 	spec   *specIndex
 	api    http.Handler
 	report func(Violation)
@@ -176,17 +179,29 @@ func Start(addr string, opts ...Option) (*Server, error) {
 	return s, nil
 }
 
+// ServeMemoryHeadroom is what [Serve] allows the process beyond the storage
+// cap when it sets the Go memory limit.
+const ServeMemoryHeadroom = 64 << 20
+
 // Serve runs a fake on addr until ctx is done, for a command such as
-// "docr fake-api". Once it listens it writes to out, one per line,
-// DIGITALOCEAN_API_URL=<URL>, DIGITALOCEAN_TOKEN=<token>,
-// DOCR_REGISTRY_HOST=<auths key of issued credentials> and
-// DOCR_REVOKE_URL=<URL>/v1/oauth/revoke, a form a shell can eval. It returns nil after a clean shutdown.
+// "docr fake-api". Unless GOMEMLIMIT is set, it sets the process's Go
+// memory limit (runtime/debug.SetMemoryLimit) to the storage cap plus
+// [ServeMemoryHeadroom], so that the heap stays near the content held. Once
+// it listens it writes to out, one per line, DIGITALOCEAN_API_URL=<URL>,
+// DIGITALOCEAN_TOKEN=<token>, DOCR_REGISTRY_HOST=<auths key of issued
+// credentials> and DOCR_REVOKE_URL=<URL>/v1/oauth/revoke, a form a shell can
+// eval. It returns nil after a clean shutdown.
 func Serve(ctx context.Context, addr string, out io.Writer, opts ...Option) error {
 	s, err := Start(addr, opts...)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	if s.oci.store.cap > 0 && os.Getenv("GOMEMLIMIT") == "" {
+		// The process is the fake's: let the garbage collector keep the
+		// heap near what the registry holds, not twice that.
+		debug.SetMemoryLimit(s.oci.store.cap + ServeMemoryHeadroom)
+	}
 	if _, err := fmt.Fprintf(out, "DIGITALOCEAN_API_URL=%s\nDIGITALOCEAN_TOKEN=%s\nDOCR_REGISTRY_HOST=%s\nDOCR_REVOKE_URL=%s/v1/oauth/revoke\n",
 		s.URL, s.Token, s.RegistryHost(), s.URL); err != nil {
 		return fmt.Errorf("docrtest: %w", err)
@@ -235,11 +250,14 @@ func newServer(cfg config, report func(Violation)) (*Server, error) {
 		closing: make(chan struct{}),
 		log:     cfg.logger,
 	}
+	if s.oci, err = newOCIBackend(cfg); err != nil {
+		return nil, err
+	}
 	seed := DefaultSeed()
 	if cfg.seed != nil {
 		seed = *cfg.seed
 	}
-	if s.st, err = buildState(seed, s.mintUUID); err != nil {
+	if s.st, err = buildState(seed, s.mintUUID, s.oci); err != nil {
 		return nil, err
 	}
 	s.Token = cfg.token
@@ -249,9 +267,14 @@ func newServer(cfg config, report func(Violation)) (*Server, error) {
 	if _, clash := cfg.scoped[s.Token]; clash {
 		return nil, errors.New("docrtest: a scoped token equals the full-access token")
 	}
+	if cfg.requestLog > 0 {
+		s.keep = cfg.requestLog
+	}
 	if report == nil {
 		// A standalone fake: log by default and keep memory bounded.
-		s.keep = 10_000
+		if s.keep == 0 {
+			s.keep = DefaultRequestLog
+		}
 		if s.log == nil {
 			s.log = slog.Default()
 		}
@@ -349,8 +372,9 @@ func (s *Server) Credentials() []IssuedCredential {
 }
 
 // Requests returns a copy of every request received so far, in order of
-// arrival. A Server made by New or Start keeps the latest 10,000 only, so
-// that a long-running fake does not grow without bound.
+// arrival. A Server made by New or Start keeps the latest
+// [DefaultRequestLog] only (see [WithRequestLog]), so that a long-running
+// fake does not grow without bound.
 func (s *Server) Requests() []RecordedRequest {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -368,7 +392,8 @@ func (s *Server) Requests() []RecordedRequest {
 }
 
 // Violations returns every spec violation seen so far, whether or not it
-// failed the test (a Server made by New or Start keeps the latest 10,000).
+// failed the test (a Server made by New or Start keeps as many as it keeps
+// requests).
 func (s *Server) Violations() []Violation {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -521,7 +546,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveWithFaults(sw, r, op, s.serveRevoke)
 	case endpointDocker:
 		s.peekRate(sw.Header())
-		s.serveWithFaults(sw, r, op, s.serveDocker)
+		s.serveRegistry(sw, r, op)
 	default:
 		s.peekRate(sw.Header())
 		writeError(sw, r, http.StatusNotFound, "not_found", "The resource you were accessing could not be found.")
@@ -682,6 +707,9 @@ func ceilUnix(t time.Time) int64 {
 // countCall counts an API call against the rate limit and sets the
 // rate-limit headers. It reports false if the window is used up.
 func (s *Server) countCall(h http.Header) bool {
+	if s.cfg.rateLimit == 0 {
+		return true
+	}
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -696,6 +724,9 @@ func (s *Server) countCall(h http.Header) bool {
 
 // peekRate sets the rate-limit headers without counting a call.
 func (s *Server) peekRate(h http.Header) {
+	if s.cfg.rateLimit == 0 {
+		return
+	}
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()

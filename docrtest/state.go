@@ -23,11 +23,19 @@ type registry struct {
 	createdAt time.Time
 	usageAt   time.Time
 	repos     map[string]*repository
-	// orphans are blobs no manifest references any more, by digest, with
-	// their compressed size; a garbage collection that removes blobs
-	// deletes them.
-	orphans map[string]int
-	gcs     []*gcRun // oldest first
+	// blobs are the blobs the registry holds, by digest: pushed, mounted
+	// or seeded. One that no manifest references is an orphan, which a
+	// garbage collection that removes blobs deletes.
+	blobs map[string]*heldBlob
+	gcs   []*gcRun // oldest first
+	// oci is the registry library that holds the content.
+	oci *ociBackend
+}
+
+// heldBlob is a blob a registry holds.
+type heldBlob struct {
+	size int // bytes
+	refs int // manifests of the registry that reference it
 }
 
 type repository struct {
@@ -38,9 +46,11 @@ type repository struct {
 
 type manifest struct {
 	digest    string
-	size      int
+	mediaType string
+	size      int // the manifest and its blobs
 	updatedAt time.Time
-	blobs     []blob
+	blobs     []blob   // config and layers
+	children  []string // the manifests of an index
 }
 
 type blob struct {
@@ -131,73 +141,41 @@ func (r *repository) sortedTags() []*tag {
 	})
 }
 
-// referenced reports whether any manifest of the registry references the
-// blob.
-func (reg *registry) referenced(digest string) bool {
-	for _, r := range reg.repos {
-		for _, m := range r.manifests {
-			for _, b := range m.blobs {
-				if b.digest == digest {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}
-
-// storageUsage is the size of every distinct blob the registry stores.
+// storageUsage is the size of every blob the registry holds.
 func (reg *registry) storageUsage() int {
-	seen := make(map[string]bool)
 	n := 0
-	for _, r := range reg.repos {
-		for _, m := range r.manifests {
-			for _, b := range m.blobs {
-				if !seen[b.digest] {
-					seen[b.digest] = true
-					n += b.size
-				}
-			}
-		}
-	}
-	for d, size := range reg.orphans {
-		if !seen[d] {
-			n += size
-		}
+	for _, b := range reg.blobs {
+		n += b.size
 	}
 	return n
 }
 
-// deleteManifest removes a manifest and the tags pointing at it; blobs no
-// other manifest references become orphans. A repository left without
-// manifests disappears.
+// deleteManifest removes a manifest and the tags pointing at it, in the
+// listings and in the registry library; blobs no other manifest references
+// become orphans. A repository left without manifests disappears.
 func (reg *registry) deleteManifest(r *repository, m *manifest, now time.Time) {
+	for _, name := range r.tagsOf(m.digest) {
+		delete(r.tags, name)
+		reg.oci.deleteRef(reg.name, r.name, name)
+	}
+	reg.oci.deleteRef(reg.name, r.name, m.digest)
 	delete(r.manifests, m.digest)
 	if len(r.manifests) == 0 {
 		delete(reg.repos, r.name)
 	}
-	for name, t := range r.tags {
-		if t.digest == m.digest {
-			delete(r.tags, name)
-		}
-	}
 	for _, b := range m.blobs {
-		if !reg.referenced(b.digest) {
-			reg.orphans[b.digest] = b.size
+		if hb := reg.blobs[b.digest]; hb != nil && hb.refs > 0 {
+			hb.refs--
 		}
 	}
 	reg.usageAt = now
 }
 
 func (reg *registry) deleteRepository(r *repository, now time.Time) {
-	delete(reg.repos, r.name)
-	for _, m := range r.manifests {
-		for _, b := range m.blobs {
-			if !reg.referenced(b.digest) {
-				reg.orphans[b.digest] = b.size
-			}
-		}
+	for _, m := range r.sortedManifests() {
+		reg.deleteManifest(r, m, now)
 	}
+	delete(reg.repos, r.name)
 	reg.usageAt = now
 }
 
@@ -210,27 +188,71 @@ func (reg *registry) activeGC() *gcRun {
 	return nil
 }
 
-// finish completes a running garbage collection at the given time.
-func (reg *registry) finish(g *gcRun, at time.Time) {
+// finish completes a running garbage collection of reg at the given time:
+// it deletes untagged manifests (except those an index of the repository
+// references) and orphaned blobs, as its type says, and removes from the
+// blob store every blob no registry holds any more.
+func (st *state) finish(reg *registry, g *gcRun, at time.Time) {
 	if g.typ == gcTypeUntagged || g.typ == gcTypeBoth {
 		for _, r := range reg.sortedRepos() {
+			inIndex := make(map[string]bool)
+			for _, m := range r.manifests {
+				for _, c := range m.children {
+					inIndex[c] = true
+				}
+			}
 			for _, m := range r.sortedManifests() {
-				if len(r.tagsOf(m.digest)) == 0 {
+				if len(r.tagsOf(m.digest)) == 0 && !inIndex[m.digest] {
 					reg.deleteManifest(r, m, at)
 				}
 			}
 		}
 	}
 	if g.typ == gcTypeBlobs || g.typ == gcTypeBoth {
-		for d, size := range reg.orphans {
+		for _, d := range slices.Sorted(maps.Keys(reg.blobs)) {
+			hb := reg.blobs[d]
+			if hb.refs > 0 {
+				continue
+			}
 			g.blobsDeleted++
-			g.freedBytes += size
-			delete(reg.orphans, d)
+			g.freedBytes += hb.size
+			delete(reg.blobs, d)
+			if !st.held(d) {
+				reg.oci.store.remove(d)
+			}
 		}
 	}
 	g.status = "succeeded"
 	g.updated = at
 	reg.usageAt = at
+}
+
+// held reports whether any registry holds the blob.
+func (st *state) held(digest string) bool {
+	for _, r := range st.registries {
+		if r.blobs[digest] != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// purge removes a deleted registry's content from the registry library
+// and the blob store.
+func (st *state) purge(reg *registry) {
+	for _, r := range reg.sortedRepos() {
+		for _, m := range r.sortedManifests() {
+			for _, name := range r.tagsOf(m.digest) {
+				reg.oci.deleteRef(reg.name, r.name, name)
+			}
+			reg.oci.deleteRef(reg.name, r.name, m.digest)
+		}
+	}
+	for d := range reg.blobs {
+		if !st.held(d) {
+			reg.oci.store.remove(d)
+		}
+	}
 }
 
 // settle advances running garbage collections to the given time.
@@ -241,7 +263,7 @@ func (st *state) settle(now time.Time, gcDuration time.Duration) {
 	for _, reg := range st.registries {
 		for _, g := range reg.gcs {
 			if g.active() && !now.Before(g.created.Add(gcDuration)) {
-				reg.finish(g, g.created.Add(gcDuration))
+				st.finish(reg, g, g.created.Add(gcDuration))
 			}
 		}
 	}

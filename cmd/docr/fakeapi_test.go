@@ -128,6 +128,10 @@ func TestFakeAPIErrors(t *testing.T) {
 	fails(t, h.docr("fake-api", "--addr", "256.0.0.1:0"), 1)
 	fails(t, h.docr("fake-api", "now"), 2, `unexpected argument "now"`)
 	fails(t, h.docr("fake-api", "--port", "1"), 2, "flag provided but not defined: -port")
+	fails(t, h.docr("fake-api", "--storage-cap", "lots"), 2, `--storage-cap: "lots" is not a positive byte count`)
+	fails(t, h.docr("fake-api", "--storage-cap", "0MiB"), 2, `--storage-cap: "0MiB" is not a positive byte count`)
+	fails(t, h.docr("fake-api", "--rate-limit", "-1"), 2, "--rate-limit must be 0 (off) or more")
+	fails(t, h.docr("fake-api", "--request-log", "0"), 2, "--request-log must be at least 1")
 }
 
 func TestDemo(t *testing.T) {
@@ -138,12 +142,14 @@ func TestDemo(t *testing.T) {
 	if d := time.Since(start); d > 20*time.Second {
 		t.Errorf("demo took %v", d)
 	}
-	for i := 1; i <= 6; i++ {
-		if step := "[" + string(rune('0'+i)) + "/6] "; strings.Count(r.stdout, step) != 1 {
+	for i := 1; i <= 8; i++ {
+		if step := "[" + string(rune('0'+i)) + "/8] "; strings.Count(r.stdout, step) != 1 {
 			t.Errorf("stdout lacks step %q:\n%s", step, r.stdout)
 		}
 	}
-	for _, want := range []string{"200 OK, so the registry accepts it", "401 Unauthorized, so it is revoked", "Done."} {
+	for _, want := range []string{"/example/demo:v1 (sha256:", "authn.DefaultKeychain found the credential",
+		"      demo       1 tag(s), latest sha256:", "Pulled it back: sha256:", "digest verified",
+		"Pull with the old credential: 401 UNAUTHORIZED, so it is revoked", "Done."} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
 		}

@@ -3,31 +3,47 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
+	mrand "math/rand"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/docr-dev/docr/dockerconfig"
 	"github.com/docr-dev/docr/docrtest"
+	"github.com/docr-dev/docr/facade"
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
 
 func fakeAPICmd() *command {
 	return &command{
 		name:    "fake-api",
-		args:    "[--addr 127.0.0.1:0] [--token T] [--registry-host H]",
+		args:    "[--addr 127.0.0.1:0] [--token T] [--registry-host H] [--storage-dir D] [--storage-cap N] [--rate-limit N] [--request-log N]",
 		summary: "Run the fake DigitalOcean registry API (for integration tests) until interrupted",
 		example: `  docr fake-api --addr 127.0.0.1:8080 --token test-token
   curl -H "Authorization: Bearer test-token" http://127.0.0.1:8080/v2/registry`,
 		setup: func(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
-			var addr, host string
+			var addr, host, storageDir, storageCap string
+			var rateLimit, requestLog int
 			fs.StringVar(&addr, "addr", "127.0.0.1:0", "listen address (port 0 picks a free port)")
+			fs.StringVar(&storageDir, "storage-dir", "", "keep the registry's blobs in this directory instead of in memory")
+			fs.StringVar(&storageCap, "storage-cap", "", `cap on stored blobs and uploads in progress, such as 512MiB or 2GiB (default 1GiB in memory, none with --storage-dir; "off" for none)`)
+			fs.IntVar(&rateLimit, "rate-limit", 5000, "API calls allowed per hour, as the real API (0 turns the limit off)")
+			fs.IntVar(&requestLog, "request-log", docrtest.DefaultRequestLog, "how many of the most recent requests to keep")
 			// --token (and --token-file) are the global flags: here they set
 			// the API token the fake accepts (default: a random one, printed).
 			// $DIGITALOCEAN_TOKEN is not used.
@@ -48,6 +64,23 @@ func fakeAPICmd() *command {
 				default:
 					opts = append(opts, docrtest.WithRegistryHost(host))
 				}
+				if storageDir != "" {
+					opts = append(opts, docrtest.WithStorageDir(storageDir))
+				}
+				if storageCap != "" {
+					n, err := parseBytes(storageCap)
+					if err != nil {
+						return usagef("--storage-cap: %v", err)
+					}
+					opts = append(opts, docrtest.WithStorageCap(n))
+				}
+				if rateLimit < 0 {
+					return usagef("--rate-limit must be 0 (off) or more")
+				}
+				if requestLog <= 0 {
+					return usagef("--request-log must be at least 1")
+				}
+				opts = append(opts, docrtest.WithRateLimit(rateLimit, time.Hour), docrtest.WithRequestLog(requestLog))
 				return docrtest.Serve(ctx, addr, a.env.Stdout, opts...)
 			})
 		},
@@ -85,7 +118,7 @@ func (a *app) demo(ctx context.Context) error {
 	host := srv.RegistryHost()
 
 	fmt.Fprintln(out, "docr demo: a full journey against docr's built-in fake DigitalOcean API (no account, no network).")
-	fmt.Fprintf(out, "[1/6] Started the fake API at %s; DOCKER_CONFIG is %s\n", srv.URL, cfgDir)
+	fmt.Fprintf(out, "[1/8] Started the fake API at %s; DOCKER_CONFIG is %s\n", srv.URL, cfgDir)
 
 	// The demo runs the same commands a user types, against the fake.
 	env := map[string]string{
@@ -121,7 +154,7 @@ func (a *app) demo(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "[2/6] docr login: %s", stdout)
+	fmt.Fprintf(out, "[2/8] docr login: %s", stdout)
 	fmt.Fprintf(out, "      %s", stderr)
 
 	cfgPath := filepath.Join(cfgDir, dockerconfig.ConfigFileName)
@@ -129,7 +162,7 @@ func (a *app) demo(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "[3/6] %s now holds (secret masked):\n%s", cfgPath, indent(maskAuth(data), "      "))
+	fmt.Fprintf(out, "[3/8] %s now holds (secret masked):\n%s", cfgPath, indent(maskAuth(data), "      "))
 
 	w, err := dockerconfig.New(dockerconfig.Options{Dir: cfgDir})
 	if err != nil {
@@ -139,54 +172,134 @@ func (a *app) demo(ctx context.Context) error {
 	if err != nil || !ok {
 		return fmt.Errorf("read back the stored credential: found=%v, %v", ok, err)
 	}
-	status, err := registryPing(ctx, srv.URL, cred.Username, cred.Password)
+
+	// Push and pull with go-containerregistry, which finds the credential
+	// the way docker does: DOCKER_CONFIG, config.json, credential helpers.
+	restore := setenv("DOCKER_CONFIG", cfgDir)
+	defer restore()
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	defer tr.CloseIdleConnections()
+	keychain := []remote.Option{remote.WithAuthFromKeychain(authn.DefaultKeychain), remote.WithTransport(tr), remote.WithContext(ctx)}
+	ref, err := name.ParseReference(host+"/example/demo:v1", name.Insecure)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "[4/6] GET %s/v2/ with that credential: %s, so the registry accepts it\n", srv.URL, status)
-	if !strings.HasPrefix(status, "200") {
-		return fmt.Errorf("the registry refused a fresh credential: %s", status)
+	img, err := random.Image(64<<10, 1, random.WithSource(mrand.NewSource(1)))
+	if err != nil {
+		return err
+	}
+	if err := remote.Write(ref, img, keychain...); err != nil {
+		return fmt.Errorf("push %s: %w", ref, err)
+	}
+	digest, err := img.Digest()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "[4/8] Pushed %s (%s) with go-containerregistry; authn.DefaultKeychain found the credential in DOCKER_CONFIG\n", ref, short(digest.String()))
+
+	api, err := facade.New(srv.Token, facade.WithBaseURL(srv.URL))
+	if err != nil {
+		return err
+	}
+	list, err := facade.Check(api.API().RegistriesListRepositoriesV2WithResponse(ctx, "example", nil))
+	if err != nil {
+		return fmt.Errorf("list repositories: %w", err)
+	}
+	fmt.Fprintln(out, "[5/8] The API lists the registry's repositories (GET /v2/registries/example/repositories):")
+	for _, r := range *list.JSON200.Repositories {
+		line := fmt.Sprintf("%-10s %d tag(s)", *r.Name, *r.TagCount)
+		if m := r.LatestManifest; m != nil {
+			line += fmt.Sprintf(", latest %s, %d bytes, tags %s", short(*m.Digest), *m.CompressedSizeBytes, strings.Join(*m.Tags, ","))
+		}
+		fmt.Fprintf(out, "      %s\n", line)
+	}
+
+	pulled, err := remote.Image(ref, keychain...)
+	if err != nil {
+		return fmt.Errorf("pull %s: %w", ref, err)
+	}
+	pd, err := pulled.Digest()
+	if err != nil {
+		return err
+	}
+	n, err := imageBytes(pulled)
+	if err != nil {
+		return fmt.Errorf("pull %s: %w", ref, err)
+	}
+	fmt.Fprintf(out, "[6/8] Pulled it back: %s, %d layer bytes, digest verified\n", short(pd.String()), n)
+	if pd != digest {
+		return fmt.Errorf("pulled %s, pushed %s", pd, digest)
 	}
 
 	manifest, _, err := run("kubernetes-manifest")
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "[5/6] docr kubernetes-manifest (for kubectl apply -f -; data masked):\n%s", indent(maskManifest(manifest), "      "))
+	fmt.Fprintf(out, "[7/8] docr kubernetes-manifest (for kubectl apply -f -; data masked):\n%s", indent(maskManifest(manifest), "      "))
 
 	stdout, _, err = run("logout", "--config", cfgDir)
 	if err != nil {
 		return err
 	}
-	status, err = registryPing(ctx, srv.URL, cred.Username, cred.Password)
-	if err != nil {
-		return err
+	fmt.Fprintf(out, "[8/8] docr logout: %s", indent(stdout, "      ")[6:])
+	old := []remote.Option{remote.WithAuth(&authn.Basic{Username: cred.Username, Password: cred.Password}), remote.WithTransport(tr), remote.WithContext(ctx)}
+	_, err = remote.Image(ref, old...)
+	var te *transport.Error
+	if !errors.As(err, &te) || te.StatusCode != http.StatusUnauthorized {
+		return fmt.Errorf("the registry still accepts a revoked credential: %v", err)
 	}
-	fmt.Fprintf(out, "[6/6] docr logout: %s", indent(stdout, "      ")[6:])
-	fmt.Fprintf(out, "      GET %s/v2/ with the old credential: %s, so it is revoked\n", srv.URL, status)
-	if !strings.HasPrefix(status, "401") {
-		return fmt.Errorf("the registry still accepts a revoked credential: %s", status)
+	code := ""
+	if len(te.Errors) > 0 {
+		code = " " + string(te.Errors[0].Code)
 	}
+	fmt.Fprintf(out, "      Pull with the old credential: %d%s, so it is revoked\n", te.StatusCode, code)
 	fmt.Fprintln(out, "Done. With a real account: export DIGITALOCEAN_TOKEN=dop_v1_... and run docr login.")
 	return nil
 }
 
-// registryPing asks the registry's GET /v2/ with basic auth and returns the
-// status line.
-func registryPing(ctx context.Context, base, user, pass string) (string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/v2/", nil)
-	if err != nil {
-		return "", err
+// setenv sets an environment variable of the process and returns a
+// function that restores it.
+func setenv(k, v string) func() {
+	old, had := os.LookupEnv(k)
+	_ = os.Setenv(k, v)
+	return func() {
+		if had {
+			_ = os.Setenv(k, old)
+		} else {
+			_ = os.Unsetenv(k)
+		}
 	}
-	req.SetBasicAuth(user, pass)
-	c := &http.Client{Timeout: 10 * time.Second}
-	resp, err := c.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("GET /v2/: %w", err)
+}
+
+// short abbreviates a digest for display.
+func short(d string) string {
+	if len(d) > 19 {
+		return d[:19] + "…"
 	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-	return resp.Status, nil
+	return d
+}
+
+// imageBytes reads every layer of an image (which verifies their digests)
+// and returns the bytes read.
+func imageBytes(img v1.Image) (int64, error) {
+	layers, err := img.Layers()
+	if err != nil {
+		return 0, err
+	}
+	var total int64
+	for _, l := range layers {
+		rc, err := l.Compressed()
+		if err != nil {
+			return 0, err
+		}
+		n, err := io.Copy(io.Discard, rc)
+		rc.Close()
+		if err != nil {
+			return 0, err
+		}
+		total += n
+	}
+	return total, nil
 }
 
 var authValue = regexp.MustCompile(`("auth"\s*:\s*")([^"]*)(")`)
@@ -226,4 +339,28 @@ func indent(s, prefix string) string {
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+// parseBytes reads a byte count such as 1048576, 512MiB, 2GiB or 10KiB, or
+// "off" (no cap, -1).
+func parseBytes(s string) (int64, error) {
+	orig := s
+	if s == "off" {
+		return -1, nil
+	}
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40}} {
+		if n, ok := strings.CutSuffix(s, u.suffix); ok {
+			s, mult = n, u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > math.MaxInt64/mult {
+		return 0, fmt.Errorf("%q is not a positive byte count (such as 1048576, 512MiB, 2GiB) or off", orig)
+	}
+	return n * mult, nil
 }
