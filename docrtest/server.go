@@ -24,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docr-dev/docr/docrtest/internal/server"
 	"github.com/docr-dev/docr/gen"
 	"github.com/getkin/kin-openapi/routers"
 )
@@ -267,7 +268,7 @@ func newServer(cfg config, report func(Violation)) (*Server, error) {
 				"method", v.Method, "path", v.Path, "rule", v.Rule)
 		}
 	}
-	strict := gen.NewStrictHandlerWithOptions(&api{s: s}, cfg.strictMiddlewares, gen.StrictHTTPServerOptions{
+	strict := server.NewStrictHandlerWithOptions(&api{s: s}, cfg.strictMiddlewares, server.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 			writeError(w, r, http.StatusBadRequest, "bad_request", "The request body could not be decoded.")
 		},
@@ -280,7 +281,7 @@ func newServer(cfg config, report func(Violation)) (*Server, error) {
 			writeError(w, r, http.StatusInternalServerError, "server_error", "Server was unable to give you a response.")
 		},
 	})
-	s.api = gen.HandlerWithOptions(strict, gen.StdHTTPServerOptions{
+	s.api = server.HandlerWithOptions(strict, server.StdHTTPServerOptions{
 		BaseRouter: http.NewServeMux(),
 		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 			writeError(w, r, http.StatusBadRequest, "bad_request", "A parameter could not be decoded.")
