@@ -21,7 +21,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/docr-dev/docr/docrtest/internal/server"
@@ -127,11 +126,23 @@ func New(opts ...Option) (*Server, error) {
 	return newServer(cfg, nil)
 }
 
+// TB is the part of testing.TB that [NewServer] uses. *testing.T,
+// *testing.B and *testing.F satisfy it; docrtest takes this interface
+// rather than importing package testing, so that a program linking the
+// fake (such as "docr fake-api") does not link the test framework.
+type TB interface {
+	Helper()
+	Cleanup(func())
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+	Logf(format string, args ...any)
+}
+
 // NewServer starts a fake on 127.0.0.1 for the test t and shuts it down
 // when the test ends. A spec violation fails the test with t.Errorf (see
 // [AllowInvalidRequests] and [WithViolationHandler]); invalid options fail
 // it with t.Fatalf.
-func NewServer(t testing.TB, opts ...Option) *Server {
+func NewServer(t TB, opts ...Option) *Server {
 	t.Helper()
 	cfg, err := buildConfig(opts)
 	if err != nil {
