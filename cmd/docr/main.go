@@ -8,7 +8,9 @@
 //
 // Run "docr demo" for a whole journey against the built-in fake API, and
 // "docr help" for the commands. Linked or copied as docker-credential-docr,
-// the binary is a Docker credential helper.
+// the binary is a Docker credential helper; cmd/docker-credential-docr is
+// the same helper as a small program of its own, which does not link the
+// fake API.
 package main
 
 import (
@@ -18,11 +20,12 @@ import (
 	"syscall"
 
 	"github.com/docr-dev/docr/internal/cli"
+	"github.com/docr-dev/docr/internal/cli/fakecmd"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli.Main(ctx, os.Args, &cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
+	code := cli.Main(ctx, os.Args, &cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}, fakecmd.Commands()...)
 	stop()
 	os.Exit(code)
 }

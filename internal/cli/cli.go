@@ -1,6 +1,8 @@
-// Package cli implements the docr command. cmd/docr/main.go only calls Main;
-// every command calls the facade, dockerconfig, kubesecret and docrtest
-// packages and holds no API logic of its own.
+// Package cli implements the docr command. cmd/docr/main.go only calls Main
+// (adding the commands of package fakecmd, which link the fake API), and
+// cmd/docker-credential-docr only HelperMain; every command calls the
+// facade, dockerconfig and kubesecret packages and holds no API logic of its
+// own. This package never imports docrtest: the credential helper links it.
 package cli
 
 import (
@@ -69,6 +71,7 @@ func (e *Env) now() time.Time {
 // app holds the global flags and the environment of one invocation.
 type app struct {
 	env       *Env
+	extra     []*command // commands added by the program (Main's extra)
 	token     string
 	tokenFile string
 	apiURL    string
@@ -93,15 +96,19 @@ type command struct {
 	setup func(a *app, fs *flag.FlagSet) func(ctx context.Context, args []string) error
 }
 
-func commands() []*command {
-	return []*command{
+// commands is the table of docr's commands, those the program added before
+// version.
+func (a *app) commands() []*command {
+	cmds := []*command{
 		loginCmd(), logoutCmd(), dockerConfigCmd(), kubernetesManifestCmd(),
-		credentialHelperCmd(), fakeAPICmd(), demoCmd(), versionCmd(),
+		credentialHelperCmd(),
 	}
+	cmds = append(cmds, a.extra...)
+	return append(cmds, versionCmd())
 }
 
-func findCommand(name string) *command {
-	for _, c := range commands() {
+func (a *app) findCommand(name string) *command {
+	for _, c := range a.commands() {
 		if c.name == name {
 			return c
 		}
@@ -114,8 +121,9 @@ func findCommand(name string) *command {
 const helperProgram = "docker-credential-docr"
 
 // Main runs the docr command with args (args[0] is the program name) and
-// returns its exit code: 0 success, 1 failure, 2 usage.
-func Main(ctx context.Context, args []string, env *Env) int {
+// returns its exit code: 0 success, 1 failure, 2 usage. extra adds the
+// program's own commands (see [Command]).
+func Main(ctx context.Context, args []string, env *Env, extra ...*Command) int {
 	prog := "docr"
 	if len(args) > 0 {
 		prog = filepath.Base(args[0])
@@ -123,9 +131,13 @@ func Main(ctx context.Context, args []string, env *Env) int {
 	}
 	prog = strings.TrimSuffix(prog, ".exe")
 	a := &app{env: env}
+	for _, c := range extra {
+		if c != nil {
+			a.extra = append(a.extra, c.command())
+		}
+	}
 	if prog == helperProgram {
-		// Docker runs the helper with one action and no flags.
-		return a.finish(a.runCommand(ctx, findCommand("credential-helper"), args))
+		return helperMain(ctx, a, args)
 	}
 
 	top := flag.NewFlagSet("docr", flag.ContinueOnError)
@@ -146,7 +158,7 @@ func Main(ctx context.Context, args []string, env *Env) int {
 	name := rest[0]
 	if name == "help" {
 		if len(rest) > 1 {
-			if c := findCommand(rest[1]); c != nil {
+			if c := a.findCommand(rest[1]); c != nil {
 				fs := flag.NewFlagSet("docr "+c.name, flag.ContinueOnError)
 				a.globalFlags(fs)
 				c.setup(a, fs)
@@ -158,7 +170,7 @@ func Main(ctx context.Context, args []string, env *Env) int {
 		a.mainUsage(env.Stdout)
 		return exitOK
 	}
-	c := findCommand(name)
+	c := a.findCommand(name)
 	if c == nil {
 		return a.finish(usagef("unknown command %q; run 'docr help'", name))
 	}
@@ -368,7 +380,7 @@ Usage:
 
 Commands:
 `)
-	for _, c := range commands() {
+	for _, c := range a.commands() {
 		fmt.Fprintf(w, "  %-20s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, `
