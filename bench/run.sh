@@ -10,6 +10,8 @@
 #                 sorting its N repositories for every page; the heap
 #                 figures vary little between runs)
 #   BUILD_RUNS    cold builds per program in footprint.sh (default 3)
+#   STARTS        process starts per program in each run of the start-up
+#                 benchmark (default 60; it runs COUNT times)
 #   GEN_RUNS      timed runs of make generate (default 5)
 #   OUT           report file (default ../BENCHMARKS.md)
 #   KEEP          directory to keep the raw outputs in (default: removed)
@@ -60,6 +62,7 @@ bench mergefile '^BenchmarkMergeFile$' 1s "$COUNT"
 bench mergemem '^BenchmarkMergeMemory$' 1s "$COUNT"
 bench fsync '^BenchmarkFsync$' 500ms "$COUNT"
 bench paging '^BenchmarkPaging$' 1x "$PAGING_COUNT"
+bench startup '^BenchmarkStartup$' "${STARTS:-60}x" "$COUNT"
 
 log "TestConnReuse"
 set +e
@@ -74,6 +77,7 @@ benchstat -col /impl -row /n "$work/mergefile.txt" >"$work/mergefile.stat"
 benchstat -col /impl -row /n "$work/mergemem.txt" >"$work/mergemem.stat"
 benchstat -col /sync -row /n "$work/fsync.txt" >"$work/fsync.stat"
 benchstat -col /mode -row /n "$work/paging.txt" >"$work/paging.stat"
+benchstat "$work/startup.txt" >"$work/startup.stat"
 
 log "profiles of docr's side"
 # Allocations per credentials call (exact: memprofilerate=1; 5000 timed
@@ -131,7 +135,7 @@ duration=$(($(date +%s) - start))
 	echo "nproc=$(nproc)"
 	echo "go=$(go version | awk '{print $3, $4}')"
 	echo "fs=$(df -PT "${TMPDIR:-/tmp}" | awk 'NR==2{print $2}') (${TMPDIR:-/tmp})"
-	echo "run=-count=$COUNT (credentials $((2 * COUNT)), paging $PAGING_COUNT); -benchtime 500ms credentials, 3x connection runs of 1,000 calls, 1s merge, 500ms fsync, 1x paging"
+	echo "run=-count=$COUNT (credentials $((2 * COUNT)), paging $PAGING_COUNT); -benchtime 500ms credentials, 3x connection runs of 1,000 calls, 1s merge, 500ms fsync, 1x paging, ${STARTS:-60}x start-up"
 	echo "duration=$((duration / 60))m$((duration % 60))s (report excluded)"
 } >"$work/params.txt"
 
