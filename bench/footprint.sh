@@ -22,7 +22,9 @@
 #   above-ns, above-cpu-ns  wall and CPU time of that build: compiling
 #                           what the program needs beyond the floor
 #                           (its modules and any further standard
-#                           packages) and linking it
+#                           packages) and linking it; with AG_DIR set,
+#                           the last round's action graphs are kept there
+#                           (ag-docr.json, ag-godo.json)
 #
 # Output is in Go benchmark format (one line per program and build) so that run.sh's
 # report can read it; it is also readable as is.
@@ -107,7 +109,11 @@ for ((i = 0; i < runs; i++)); do
 		cache=$(mktemp -d "$tmp/gocache.XXXX")
 		cp -a "$base/." "$cache/"
 		start=$(now_ns)
-		{ time GOCACHE=$cache go build -o "$tmp/$prog.above" "./footprint/$prog"; } 2>"$tmp/time.txt"
+		# The last round keeps go build's action graph (per-package compile
+		# and link times) in $AG_DIR, if set, for the report's profile.
+		ag=()
+		if [ -n "${AG_DIR:-}" ] && ((i == runs - 1)); then ag=("-debug-actiongraph=$AG_DIR/ag-$prog.json"); fi
+		{ time GOCACHE=$cache go build "${ag[@]}" -o "$tmp/$prog.above" "./footprint/$prog"; } 2>"$tmp/time.txt"
 		build=$(($(now_ns) - start))
 		cpu=$(awk 'END{printf "%.0f", ($2 + $3) * 1e9}' "$tmp/time.txt")
 		rm -rf "$cache"

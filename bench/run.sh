@@ -110,7 +110,7 @@ log "profiles of docr's side"
 } >"$work/paging.prof.txt"
 
 log "footprint"
-BUILD_RUNS=${BUILD_RUNS:-3} ./footprint.sh | tee "$work/footprint.txt" >&2
+BUILD_RUNS=${BUILD_RUNS:-3} AG_DIR=$work ./footprint.sh | tee "$work/footprint.txt" >&2
 
 log "make generate"
 (cd .. && make generate >/dev/null) # warm-up: the build cache holds oapi-codegen afterwards

@@ -532,6 +532,7 @@ func (r *report) footprint() map[string]footRow {
 	r.target("cold build above the floor: docr vs godo (CPU)", "≤ 0.50x",
 		fmt.Sprintf("%s (%s vs %s; wall %s)", ratio(dA, gA), ns(dA), ns(gA), ratio(dAW, gAW)),
 		dA <= 0.5*gA)
+	r.buildProfile()
 	return m
 }
 

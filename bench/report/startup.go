@@ -1,6 +1,14 @@
 package main
 
-import "fmt"
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+)
 
 // startupProgs are BenchmarkStartup's programs, in report order.
 var startupProgs = []struct{ name, what string }{
@@ -33,4 +41,55 @@ func (r *report) startup() {
 	r.target("start-up: cached `docker-credential-docr get`, CPU vs the floor", "≤ 1.30x",
 		fmt.Sprintf("%s (docr linked as the helper: %s)", ratio(helper, floor), ratio(r.res.med(name, "docr-link-cpu-ns/op"), floor)),
 		helper <= 1.3*floor)
+}
+
+// action is one entry of go build -debug-actiongraph's output.
+type action struct {
+	Mode      string
+	Package   string
+	Cmd       []string
+	TimeStart time.Time
+	TimeDone  time.Time
+}
+
+// actionTimes reads an action graph from the work dir and returns the
+// actions go build ran (compiles and the link), longest first, and their
+// total. It returns nil if the file is absent or unreadable.
+func (r *report) actionTimes(name string) ([]action, time.Duration) {
+	data, err := os.ReadFile(filepath.Join(r.dir, name))
+	if err != nil {
+		return nil, 0
+	}
+	var all []action
+	if json.Unmarshal(data, &all) != nil {
+		return nil, 0
+	}
+	var ran []action
+	var total time.Duration
+	for _, a := range all {
+		if len(a.Cmd) > 0 && !a.TimeStart.IsZero() && a.TimeDone.After(a.TimeStart) {
+			ran = append(ran, a)
+			total += a.TimeDone.Sub(a.TimeStart)
+		}
+	}
+	slices.SortFunc(ran, func(a, b action) int {
+		return cmp.Compare(b.TimeDone.Sub(b.TimeStart), a.TimeDone.Sub(a.TimeStart))
+	})
+	return ran, total
+}
+
+// buildProfile lists where the build above the floor goes, per program.
+func (r *report) buildProfile() {
+	for _, prog := range []string{"docr", "godo"} {
+		ran, total := r.actionTimes("ag-" + prog + ".json")
+		if len(ran) == 0 {
+			continue
+		}
+		r.p("Build above the floor, %s: the actions go build ran in the last round (`-debug-actiongraph`; wall time of each, two at a time on two cores; sum %s):\n\n```\n", prog, ns(float64(total)))
+		for _, a := range ran[:min(len(ran), 12)] {
+			d := a.TimeDone.Sub(a.TimeStart)
+			r.p("%8s %5.1f%%  %s %s\n", ns(float64(d)), 100*float64(d)/float64(total), a.Mode, a.Package)
+		}
+		r.p("```\n\n")
+	}
 }
