@@ -17,7 +17,7 @@ UPSTREAM    ?= $(PINNED)
 
 all: test
 
-## generate: regenerate gen/ from spec/registry.yaml and spec/overlay.yaml
+## generate: regenerate gen/ (client), docrtest/internal/server and docrtest/internal/embeddedspec from spec/
 generate:
 	$(GO) generate ./...
 
@@ -30,13 +30,16 @@ spec:
 spec-diff:
 	$(GO) run ./internal/specextract -upstream $(UPSTREAM) -out spec/registry.yaml -diff
 
+# GENERATED: what make generate writes (and the spec it reads).
+GENERATED   := gen docrtest/internal/server docrtest/internal/embeddedspec spec
+
 ## check-generated: regenerate from spec/ and fail on any difference (needs no ../shared)
 check-generated: generate
-	@if [ -n "$$(git status --porcelain -- gen spec)" ]; then \
+	@if [ -n "$$(git status --porcelain -- $(GENERATED))" ]; then \
 		echo "generated code is stale or edited by hand; run make generate and commit:"; \
-		git status --porcelain -- gen spec; git --no-pager diff --stat -- gen spec; exit 1; \
+		git status --porcelain -- $(GENERATED); git --no-pager diff --stat -- $(GENERATED); exit 1; \
 	fi
-	@echo "check-generated: gen/ matches spec/"
+	@echo "check-generated: gen/, docrtest/internal/server and docrtest/internal/embeddedspec match spec/"
 
 ## check-spec: the committed spec equals a fresh extraction of the pinned snapshot (skipped when absent)
 check-spec:

@@ -18,7 +18,11 @@
 //     share of docr's time.
 //   - BenchmarkPaging: heap while iterating 10k to 100k repositories from the
 //     docrtest fake (run in a child process so that its memory is not counted).
+//   - BenchmarkStartup, TestStartupPrograms: CPU time of one start of a
+//     cached docker-credential-docr get against a floor program and a
+//     hello-world program (footprint/floor, footprint/hello).
 //
-// footprint.sh compares minimal programs (footprint/docr, footprint/godo);
-// report/ turns the results into BENCHMARKS.md.
+// footprint.sh compares minimal programs (footprint/docr, footprint/godo,
+// and the floor, footprint/floor), cold builds included; report/ turns the
+// results into BENCHMARKS.md.
 package bench

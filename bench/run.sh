@@ -10,6 +10,8 @@
 #                 sorting its N repositories for every page; the heap
 #                 figures vary little between runs)
 #   BUILD_RUNS    cold builds per program in footprint.sh (default 3)
+#   STARTS        process starts per program in each run of the start-up
+#                 benchmark (default 60; it runs COUNT times)
 #   GEN_RUNS      timed runs of make generate (default 5)
 #   OUT           report file (default ../BENCHMARKS.md)
 #   KEEP          directory to keep the raw outputs in (default: removed)
@@ -61,6 +63,7 @@ bench mergemem '^BenchmarkMergeMemory$' 1s "$COUNT"
 bench fsync '^BenchmarkFsync$' 500ms "$COUNT"
 bench paging '^BenchmarkPaging$' 1x "$PAGING_COUNT"
 bench registry '^(BenchmarkRegistryPushPull|BenchmarkFakeMemoryUnderCap)$' 3x "$COUNT"
+bench startup '^BenchmarkStartup$' "${STARTS:-60}x" "$COUNT"
 
 log "TestConnReuse"
 set +e
@@ -76,6 +79,7 @@ benchstat -col /impl -row /n "$work/mergemem.txt" >"$work/mergemem.stat"
 benchstat -col /sync -row /n "$work/fsync.txt" >"$work/fsync.stat"
 benchstat -col /mode -row /n "$work/paging.txt" >"$work/paging.stat"
 benchstat "$work/registry.txt" >"$work/registry.stat"
+benchstat "$work/startup.txt" >"$work/startup.stat"
 
 log "profiles of docr's side"
 # Allocations per credentials call (exact: memprofilerate=1; 5000 timed
@@ -108,22 +112,22 @@ log "profiles of docr's side"
 } >"$work/paging.prof.txt"
 
 log "footprint"
-BUILD_RUNS=${BUILD_RUNS:-3} ./footprint.sh | tee "$work/footprint.txt" >&2
+BUILD_RUNS=${BUILD_RUNS:-3} AG_DIR=$work ./footprint.sh | tee "$work/footprint.txt" >&2
 
 log "make generate"
 (cd .. && make generate >/dev/null) # warm-up: the build cache holds oapi-codegen afterwards
-before=$(git -C .. status --porcelain -- gen spec)
+before=$(git -C .. status --porcelain -- gen docrtest/internal/server docrtest/internal/embeddedspec spec)
 : >"$work/generate.txt"
 for ((i = 0; i < GEN_RUNS; i++)); do
 	t0=$(date +%s%N)
 	(cd .. && make generate >/dev/null)
 	echo "BenchmarkGenerate 1 $(($(date +%s%N) - t0)) ns/op" >>"$work/generate.txt"
 done
-after=$(git -C .. status --porcelain -- gen spec)
+after=$(git -C .. status --porcelain -- gen docrtest/internal/server docrtest/internal/embeddedspec spec)
 if [ "$before" = "$after" ]; then
 	echo "The generated files were identical before and after the runs (deterministic generation)." >"$work/generate.note"
 else
-	echo "Warning: git status of gen/ and spec/ changed during the runs: $after" >"$work/generate.note"
+	echo "Warning: git status of the generated code and spec/ changed during the runs: $after" >"$work/generate.note"
 fi
 cat "$work/generate.txt" >&2
 
@@ -133,7 +137,7 @@ duration=$(($(date +%s) - start))
 	echo "nproc=$(nproc)"
 	echo "go=$(go version | awk '{print $3, $4}')"
 	echo "fs=$(df -PT "${TMPDIR:-/tmp}" | awk 'NR==2{print $2}') (${TMPDIR:-/tmp})"
-	echo "run=-count=$COUNT (credentials $((2 * COUNT)), paging $PAGING_COUNT); -benchtime 500ms credentials, 3x connection runs of 1,000 calls, 1s merge, 500ms fsync, 1x paging"
+	echo "run=-count=$COUNT (credentials $((2 * COUNT)), paging $PAGING_COUNT); -benchtime 500ms credentials, 3x connection runs of 1,000 calls, 1s merge, 500ms fsync, 1x paging, ${STARTS:-60}x start-up"
 	echo "duration=$((duration / 60))m$((duration % 60))s (report excluded)"
 } >"$work/params.txt"
 

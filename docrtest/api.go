@@ -3,7 +3,7 @@ package docrtest
 import (
 	"context"
 
-	"github.com/docr-dev/docr/gen"
+	"github.com/docr-dev/docr/docrtest/internal/server"
 )
 
 // api implements the generated strict server interface: one method per
@@ -12,7 +12,7 @@ import (
 // ResponseErrorHandlerFunc writes as the API's error body.
 type api struct{ s *Server }
 
-var _ gen.StrictServerInterface = (*api)(nil)
+var _ server.StrictServerInterface = (*api)(nil)
 
 func strOf[T ~string](p *T) *string {
 	if p == nil {
@@ -23,11 +23,11 @@ func strOf[T ~string](p *T) *string {
 
 // --- /v2/registries ------------------------------------------------------
 
-func (a *api) RegistriesList(context.Context, gen.RegistriesListRequestObject) (gen.RegistriesListResponseObject, error) {
-	return gen.RegistriesList200JSONResponse{AllRegistriesInfoResponseJSONResponse: a.s.listRegistries()}, nil
+func (a *api) RegistriesList(context.Context, server.RegistriesListRequestObject) (server.RegistriesListResponseObject, error) {
+	return server.RegistriesList200JSONResponse{AllRegistriesInfoResponseJSONResponse: a.s.listRegistries()}, nil
 }
 
-func (a *api) RegistriesCreate(_ context.Context, req gen.RegistriesCreateRequestObject) (gen.RegistriesCreateResponseObject, error) {
+func (a *api) RegistriesCreate(_ context.Context, req server.RegistriesCreateRequestObject) (server.RegistriesCreateResponseObject, error) {
 	if req.Body == nil {
 		return nil, errBadRequest("The request body is missing.")
 	}
@@ -38,20 +38,20 @@ func (a *api) RegistriesCreate(_ context.Context, req gen.RegistriesCreateReques
 	if err != nil {
 		return nil, err
 	}
-	var out gen.RegistriesCreate201JSONResponse
+	var out server.RegistriesCreate201JSONResponse
 	out.Body.Registry = ptr(baseJSON(reg))
 	return out, nil
 }
 
-func (a *api) RegistriesGetOptions(context.Context, gen.RegistriesGetOptionsRequestObject) (gen.RegistriesGetOptionsResponseObject, error) {
-	return gen.RegistriesGetOptions200JSONResponse{RegistryOptionsResponseJSONResponse: a.s.options()}, nil
+func (a *api) RegistriesGetOptions(context.Context, server.RegistriesGetOptionsRequestObject) (server.RegistriesGetOptionsResponseObject, error) {
+	return server.RegistriesGetOptions200JSONResponse{RegistryOptionsResponseJSONResponse: a.s.options()}, nil
 }
 
-func (a *api) RegistriesGetSubscription(context.Context, gen.RegistriesGetSubscriptionRequestObject) (gen.RegistriesGetSubscriptionResponseObject, error) {
-	return gen.RegistriesGetSubscription200JSONResponse{SubscriptionResponseJSONResponse: a.s.subscription()}, nil
+func (a *api) RegistriesGetSubscription(context.Context, server.RegistriesGetSubscriptionRequestObject) (server.RegistriesGetSubscriptionResponseObject, error) {
+	return server.RegistriesGetSubscription200JSONResponse{SubscriptionResponseJSONResponse: a.s.subscription()}, nil
 }
 
-func (a *api) RegistriesUpdateSubscription(_ context.Context, req gen.RegistriesUpdateSubscriptionRequestObject) (gen.RegistriesUpdateSubscriptionResponseObject, error) {
+func (a *api) RegistriesUpdateSubscription(_ context.Context, req server.RegistriesUpdateSubscriptionRequestObject) (server.RegistriesUpdateSubscriptionResponseObject, error) {
 	var slug *string
 	if req.Body != nil {
 		slug = strOf(req.Body.TierSlug)
@@ -60,27 +60,27 @@ func (a *api) RegistriesUpdateSubscription(_ context.Context, req gen.Registries
 	if err != nil {
 		return nil, err
 	}
-	return gen.RegistriesUpdateSubscription200JSONResponse{SubscriptionResponseJSONResponse: out}, nil
+	return server.RegistriesUpdateSubscription200JSONResponse{SubscriptionResponseJSONResponse: out}, nil
 }
 
-func (a *api) RegistriesValidateName(_ context.Context, req gen.RegistriesValidateNameRequestObject) (gen.RegistriesValidateNameResponseObject, error) {
+func (a *api) RegistriesValidateName(_ context.Context, req server.RegistriesValidateNameRequestObject) (server.RegistriesValidateNameResponseObject, error) {
 	if req.Body == nil {
 		return nil, errBadRequest("The request body is missing.")
 	}
 	if err := a.s.validateName(req.Body.Name); err != nil {
 		return nil, err
 	}
-	return gen.RegistriesValidateName204Response{}, nil
+	return server.RegistriesValidateName204Response{}, nil
 }
 
-func (a *api) RegistriesDelete(_ context.Context, req gen.RegistriesDeleteRequestObject) (gen.RegistriesDeleteResponseObject, error) {
+func (a *api) RegistriesDelete(_ context.Context, req server.RegistriesDeleteRequestObject) (server.RegistriesDeleteResponseObject, error) {
 	if err := a.s.deleteRegistry(&req.RegistryName); err != nil {
 		return nil, err
 	}
-	return gen.RegistriesDelete204Response{}, nil
+	return server.RegistriesDelete204Response{}, nil
 }
 
-func (a *api) RegistriesGet(_ context.Context, req gen.RegistriesGetRequestObject) (gen.RegistriesGetResponseObject, error) {
+func (a *api) RegistriesGet(_ context.Context, req server.RegistriesGetRequestObject) (server.RegistriesGetResponseObject, error) {
 	s := a.s
 	s.lock()
 	defer s.mu.Unlock()
@@ -88,106 +88,106 @@ func (a *api) RegistriesGet(_ context.Context, req gen.RegistriesGetRequestObjec
 	if err != nil {
 		return nil, err
 	}
-	var out gen.RegistriesGet200JSONResponse
+	var out server.RegistriesGet200JSONResponse
 	out.Body.Registry = ptr(baseJSON(reg))
 	return out, nil
 }
 
-func (a *api) RegistriesGetDockerCredentials(_ context.Context, req gen.RegistriesGetDockerCredentialsRequestObject) (gen.RegistriesGetDockerCredentialsResponseObject, error) {
+func (a *api) RegistriesGetDockerCredentials(_ context.Context, req server.RegistriesGetDockerCredentialsRequestObject) (server.RegistriesGetDockerCredentialsResponseObject, error) {
 	out, err := a.s.issue("registries_get_dockerCredentials", &req.RegistryName, req.Params.ReadWrite, req.Params.ExpirySeconds)
 	if err != nil {
 		return nil, err
 	}
-	return gen.RegistriesGetDockerCredentials200JSONResponse{DockerCredentialsResponseJSONResponse: out}, nil
+	return server.RegistriesGetDockerCredentials200JSONResponse{DockerCredentialsResponseJSONResponse: out}, nil
 }
 
-func (a *api) RegistriesGetGarbageCollection(_ context.Context, req gen.RegistriesGetGarbageCollectionRequestObject) (gen.RegistriesGetGarbageCollectionResponseObject, error) {
+func (a *api) RegistriesGetGarbageCollection(_ context.Context, req server.RegistriesGetGarbageCollectionRequestObject) (server.RegistriesGetGarbageCollectionResponseObject, error) {
 	out, err := a.s.activeGC(req.RegistryName)
 	if err != nil {
 		return nil, err
 	}
-	return gen.RegistriesGetGarbageCollection200JSONResponse{GarbageCollectionResponseJSONResponse: out}, nil
+	return server.RegistriesGetGarbageCollection200JSONResponse{GarbageCollectionResponseJSONResponse: out}, nil
 }
 
-func (a *api) RegistriesRunGarbageCollection(_ context.Context, req gen.RegistriesRunGarbageCollectionRequestObject) (gen.RegistriesRunGarbageCollectionResponseObject, error) {
+func (a *api) RegistriesRunGarbageCollection(_ context.Context, req server.RegistriesRunGarbageCollectionRequestObject) (server.RegistriesRunGarbageCollectionResponseObject, error) {
 	out, err := a.s.startGC(req.RegistryName, req.Body)
 	if err != nil {
 		return nil, err
 	}
-	return gen.RegistriesRunGarbageCollection201JSONResponse{GarbageCollectionResponseJSONResponse: out}, nil
+	return server.RegistriesRunGarbageCollection201JSONResponse{GarbageCollectionResponseJSONResponse: out}, nil
 }
 
-func (a *api) RegistriesUpdateGarbageCollection(_ context.Context, req gen.RegistriesUpdateGarbageCollectionRequestObject) (gen.RegistriesUpdateGarbageCollectionResponseObject, error) {
+func (a *api) RegistriesUpdateGarbageCollection(_ context.Context, req server.RegistriesUpdateGarbageCollectionRequestObject) (server.RegistriesUpdateGarbageCollectionResponseObject, error) {
 	out, err := a.s.updateGC(req.RegistryName, req.GarbageCollectionUuid, req.Body)
 	if err != nil {
 		return nil, err
 	}
-	return gen.RegistriesUpdateGarbageCollection200JSONResponse{GarbageCollectionResponseJSONResponse: out}, nil
+	return server.RegistriesUpdateGarbageCollection200JSONResponse{GarbageCollectionResponseJSONResponse: out}, nil
 }
 
-func (a *api) RegistriesListGarbageCollections(ctx context.Context, req gen.RegistriesListGarbageCollectionsRequestObject) (gen.RegistriesListGarbageCollectionsResponseObject, error) {
+func (a *api) RegistriesListGarbageCollections(ctx context.Context, req server.RegistriesListGarbageCollectionsRequestObject) (server.RegistriesListGarbageCollectionsResponseObject, error) {
 	out, err := a.s.listGCs(ctx, req.RegistryName, req.Params.Page, req.Params.PerPage)
 	if err != nil {
 		return nil, err
 	}
-	return gen.RegistriesListGarbageCollections200JSONResponse{GarbageCollectionsResponseJSONResponse: out}, nil
+	return server.RegistriesListGarbageCollections200JSONResponse{GarbageCollectionsResponseJSONResponse: out}, nil
 }
 
-func (a *api) RegistriesDeleteRepository(_ context.Context, req gen.RegistriesDeleteRepositoryRequestObject) (gen.RegistriesDeleteRepositoryResponseObject, error) {
+func (a *api) RegistriesDeleteRepository(_ context.Context, req server.RegistriesDeleteRepositoryRequestObject) (server.RegistriesDeleteRepositoryResponseObject, error) {
 	if err := a.s.deleteRepository(req.RegistryName, req.RepositoryName); err != nil {
 		return nil, err
 	}
-	return gen.RegistriesDeleteRepository204Response{}, nil
+	return server.RegistriesDeleteRepository204Response{}, nil
 }
 
-func (a *api) RegistriesListRepositoryManifests(ctx context.Context, req gen.RegistriesListRepositoryManifestsRequestObject) (gen.RegistriesListRepositoryManifestsResponseObject, error) {
+func (a *api) RegistriesListRepositoryManifests(ctx context.Context, req server.RegistriesListRepositoryManifestsRequestObject) (server.RegistriesListRepositoryManifestsResponseObject, error) {
 	out, err := a.s.listManifests(ctx, req.RegistryName, req.RepositoryName, req.Params.Page, req.Params.PerPage)
 	if err != nil {
 		return nil, err
 	}
-	return gen.RegistriesListRepositoryManifests200JSONResponse{RepositoryManifestsResponseJSONResponse: out}, nil
+	return server.RegistriesListRepositoryManifests200JSONResponse{RepositoryManifestsResponseJSONResponse: out}, nil
 }
 
-func (a *api) RegistriesDeleteRepositoryManifest(_ context.Context, req gen.RegistriesDeleteRepositoryManifestRequestObject) (gen.RegistriesDeleteRepositoryManifestResponseObject, error) {
+func (a *api) RegistriesDeleteRepositoryManifest(_ context.Context, req server.RegistriesDeleteRepositoryManifestRequestObject) (server.RegistriesDeleteRepositoryManifestResponseObject, error) {
 	if err := a.s.deleteManifest(req.RegistryName, req.RepositoryName, req.ManifestDigest); err != nil {
 		return nil, err
 	}
-	return gen.RegistriesDeleteRepositoryManifest204Response{}, nil
+	return server.RegistriesDeleteRepositoryManifest204Response{}, nil
 }
 
-func (a *api) RegistriesListRepositoryTags(ctx context.Context, req gen.RegistriesListRepositoryTagsRequestObject) (gen.RegistriesListRepositoryTagsResponseObject, error) {
+func (a *api) RegistriesListRepositoryTags(ctx context.Context, req server.RegistriesListRepositoryTagsRequestObject) (server.RegistriesListRepositoryTagsResponseObject, error) {
 	out, err := a.s.listTags(ctx, req.RegistryName, req.RepositoryName, req.Params.Page, req.Params.PerPage)
 	if err != nil {
 		return nil, err
 	}
-	return gen.RegistriesListRepositoryTags200JSONResponse{RepositoryTagsResponseJSONResponse: out}, nil
+	return server.RegistriesListRepositoryTags200JSONResponse{RepositoryTagsResponseJSONResponse: out}, nil
 }
 
-func (a *api) RegistriesDeleteRepositoryTag(_ context.Context, req gen.RegistriesDeleteRepositoryTagRequestObject) (gen.RegistriesDeleteRepositoryTagResponseObject, error) {
+func (a *api) RegistriesDeleteRepositoryTag(_ context.Context, req server.RegistriesDeleteRepositoryTagRequestObject) (server.RegistriesDeleteRepositoryTagResponseObject, error) {
 	if err := a.s.deleteTag(req.RegistryName, req.RepositoryName, req.RepositoryTag); err != nil {
 		return nil, err
 	}
-	return gen.RegistriesDeleteRepositoryTag204Response{}, nil
+	return server.RegistriesDeleteRepositoryTag204Response{}, nil
 }
 
-func (a *api) RegistriesListRepositoriesV2(ctx context.Context, req gen.RegistriesListRepositoriesV2RequestObject) (gen.RegistriesListRepositoriesV2ResponseObject, error) {
+func (a *api) RegistriesListRepositoriesV2(ctx context.Context, req server.RegistriesListRepositoriesV2RequestObject) (server.RegistriesListRepositoriesV2ResponseObject, error) {
 	out, err := a.s.listRepositoriesV2(ctx, req.RegistryName, req.Params.Page, req.Params.PerPage, req.Params.PageToken)
 	if err != nil {
 		return nil, err
 	}
-	return gen.RegistriesListRepositoriesV2200JSONResponse{AllRepositoriesV2ResponseJSONResponse: out}, nil
+	return server.RegistriesListRepositoriesV2200JSONResponse{AllRepositoriesV2ResponseJSONResponse: out}, nil
 }
 
 // --- /v2/registry (deprecated, single registry) ---------------------------
 
-func (a *api) RegistryDelete(context.Context, gen.RegistryDeleteRequestObject) (gen.RegistryDeleteResponseObject, error) {
+func (a *api) RegistryDelete(context.Context, server.RegistryDeleteRequestObject) (server.RegistryDeleteResponseObject, error) {
 	if err := a.s.deleteRegistry(nil); err != nil {
 		return nil, err
 	}
-	return gen.RegistryDelete204Response{}, nil
+	return server.RegistryDelete204Response{}, nil
 }
 
-func (a *api) RegistryGet(context.Context, gen.RegistryGetRequestObject) (gen.RegistryGetResponseObject, error) {
+func (a *api) RegistryGet(context.Context, server.RegistryGetRequestObject) (server.RegistryGetResponseObject, error) {
 	s := a.s
 	s.lock()
 	defer s.mu.Unlock()
@@ -195,12 +195,12 @@ func (a *api) RegistryGet(context.Context, gen.RegistryGetRequestObject) (gen.Re
 	if err != nil {
 		return nil, err
 	}
-	var out gen.RegistryGet200JSONResponse
+	var out server.RegistryGet200JSONResponse
 	out.Body.Registry = ptr(s.st.registryJSON(reg))
 	return out, nil
 }
 
-func (a *api) RegistryCreate(_ context.Context, req gen.RegistryCreateRequestObject) (gen.RegistryCreateResponseObject, error) {
+func (a *api) RegistryCreate(_ context.Context, req server.RegistryCreateRequestObject) (server.RegistryCreateResponseObject, error) {
 	if req.Body == nil {
 		return nil, errBadRequest("The request body is missing.")
 	}
@@ -211,28 +211,28 @@ func (a *api) RegistryCreate(_ context.Context, req gen.RegistryCreateRequestObj
 	if err != nil {
 		return nil, err
 	}
-	var out gen.RegistryCreate201JSONResponse
+	var out server.RegistryCreate201JSONResponse
 	out.Body.Registry = ptr(s.st.registryJSON(reg))
 	return out, nil
 }
 
-func (a *api) RegistryGetDockerCredentials(_ context.Context, req gen.RegistryGetDockerCredentialsRequestObject) (gen.RegistryGetDockerCredentialsResponseObject, error) {
+func (a *api) RegistryGetDockerCredentials(_ context.Context, req server.RegistryGetDockerCredentialsRequestObject) (server.RegistryGetDockerCredentialsResponseObject, error) {
 	out, err := a.s.issue("registry_get_dockerCredentials", nil, req.Params.ReadWrite, req.Params.ExpirySeconds)
 	if err != nil {
 		return nil, err
 	}
-	return gen.RegistryGetDockerCredentials200JSONResponse{DockerCredentialsResponseJSONResponse: out}, nil
+	return server.RegistryGetDockerCredentials200JSONResponse{DockerCredentialsResponseJSONResponse: out}, nil
 }
 
-func (a *api) RegistryGetOptions(context.Context, gen.RegistryGetOptionsRequestObject) (gen.RegistryGetOptionsResponseObject, error) {
-	return gen.RegistryGetOptions200JSONResponse{RegistryOptionsResponseJSONResponse: a.s.options()}, nil
+func (a *api) RegistryGetOptions(context.Context, server.RegistryGetOptionsRequestObject) (server.RegistryGetOptionsResponseObject, error) {
+	return server.RegistryGetOptions200JSONResponse{RegistryOptionsResponseJSONResponse: a.s.options()}, nil
 }
 
-func (a *api) RegistryGetSubscription(context.Context, gen.RegistryGetSubscriptionRequestObject) (gen.RegistryGetSubscriptionResponseObject, error) {
-	return gen.RegistryGetSubscription200JSONResponse{SubscriptionResponseJSONResponse: a.s.subscription()}, nil
+func (a *api) RegistryGetSubscription(context.Context, server.RegistryGetSubscriptionRequestObject) (server.RegistryGetSubscriptionResponseObject, error) {
+	return server.RegistryGetSubscription200JSONResponse{SubscriptionResponseJSONResponse: a.s.subscription()}, nil
 }
 
-func (a *api) RegistryUpdateSubscription(_ context.Context, req gen.RegistryUpdateSubscriptionRequestObject) (gen.RegistryUpdateSubscriptionResponseObject, error) {
+func (a *api) RegistryUpdateSubscription(_ context.Context, req server.RegistryUpdateSubscriptionRequestObject) (server.RegistryUpdateSubscriptionResponseObject, error) {
 	var slug *string
 	if req.Body != nil {
 		slug = strOf(req.Body.TierSlug)
@@ -241,93 +241,93 @@ func (a *api) RegistryUpdateSubscription(_ context.Context, req gen.RegistryUpda
 	if err != nil {
 		return nil, err
 	}
-	return gen.RegistryUpdateSubscription200JSONResponse{SubscriptionResponseJSONResponse: out}, nil
+	return server.RegistryUpdateSubscription200JSONResponse{SubscriptionResponseJSONResponse: out}, nil
 }
 
-func (a *api) RegistryValidateName(_ context.Context, req gen.RegistryValidateNameRequestObject) (gen.RegistryValidateNameResponseObject, error) {
+func (a *api) RegistryValidateName(_ context.Context, req server.RegistryValidateNameRequestObject) (server.RegistryValidateNameResponseObject, error) {
 	if req.Body == nil {
 		return nil, errBadRequest("The request body is missing.")
 	}
 	if err := a.s.validateName(req.Body.Name); err != nil {
 		return nil, err
 	}
-	return gen.RegistryValidateName204Response{}, nil
+	return server.RegistryValidateName204Response{}, nil
 }
 
-func (a *api) RegistryGetGarbageCollection(_ context.Context, req gen.RegistryGetGarbageCollectionRequestObject) (gen.RegistryGetGarbageCollectionResponseObject, error) {
+func (a *api) RegistryGetGarbageCollection(_ context.Context, req server.RegistryGetGarbageCollectionRequestObject) (server.RegistryGetGarbageCollectionResponseObject, error) {
 	out, err := a.s.activeGC(req.RegistryName)
 	if err != nil {
 		return nil, err
 	}
-	return gen.RegistryGetGarbageCollection200JSONResponse{GarbageCollectionResponseJSONResponse: out}, nil
+	return server.RegistryGetGarbageCollection200JSONResponse{GarbageCollectionResponseJSONResponse: out}, nil
 }
 
-func (a *api) RegistryRunGarbageCollection(_ context.Context, req gen.RegistryRunGarbageCollectionRequestObject) (gen.RegistryRunGarbageCollectionResponseObject, error) {
+func (a *api) RegistryRunGarbageCollection(_ context.Context, req server.RegistryRunGarbageCollectionRequestObject) (server.RegistryRunGarbageCollectionResponseObject, error) {
 	out, err := a.s.startGC(req.RegistryName, req.Body)
 	if err != nil {
 		return nil, err
 	}
-	return gen.RegistryRunGarbageCollection201JSONResponse{GarbageCollectionResponseJSONResponse: out}, nil
+	return server.RegistryRunGarbageCollection201JSONResponse{GarbageCollectionResponseJSONResponse: out}, nil
 }
 
-func (a *api) RegistryUpdateGarbageCollection(_ context.Context, req gen.RegistryUpdateGarbageCollectionRequestObject) (gen.RegistryUpdateGarbageCollectionResponseObject, error) {
+func (a *api) RegistryUpdateGarbageCollection(_ context.Context, req server.RegistryUpdateGarbageCollectionRequestObject) (server.RegistryUpdateGarbageCollectionResponseObject, error) {
 	out, err := a.s.updateGC(req.RegistryName, req.GarbageCollectionUuid, req.Body)
 	if err != nil {
 		return nil, err
 	}
-	return gen.RegistryUpdateGarbageCollection200JSONResponse{GarbageCollectionResponseJSONResponse: out}, nil
+	return server.RegistryUpdateGarbageCollection200JSONResponse{GarbageCollectionResponseJSONResponse: out}, nil
 }
 
-func (a *api) RegistryListGarbageCollections(ctx context.Context, req gen.RegistryListGarbageCollectionsRequestObject) (gen.RegistryListGarbageCollectionsResponseObject, error) {
+func (a *api) RegistryListGarbageCollections(ctx context.Context, req server.RegistryListGarbageCollectionsRequestObject) (server.RegistryListGarbageCollectionsResponseObject, error) {
 	out, err := a.s.listGCs(ctx, req.RegistryName, req.Params.Page, req.Params.PerPage)
 	if err != nil {
 		return nil, err
 	}
-	return gen.RegistryListGarbageCollections200JSONResponse{GarbageCollectionsResponseJSONResponse: out}, nil
+	return server.RegistryListGarbageCollections200JSONResponse{GarbageCollectionsResponseJSONResponse: out}, nil
 }
 
-func (a *api) RegistryListRepositories(ctx context.Context, req gen.RegistryListRepositoriesRequestObject) (gen.RegistryListRepositoriesResponseObject, error) {
+func (a *api) RegistryListRepositories(ctx context.Context, req server.RegistryListRepositoriesRequestObject) (server.RegistryListRepositoriesResponseObject, error) {
 	out, err := a.s.listRepositories(ctx, req.RegistryName, req.Params.Page, req.Params.PerPage)
 	if err != nil {
 		return nil, err
 	}
-	return gen.RegistryListRepositories200JSONResponse{AllRepositoriesResponseJSONResponse: out}, nil
+	return server.RegistryListRepositories200JSONResponse{AllRepositoriesResponseJSONResponse: out}, nil
 }
 
-func (a *api) RegistryListRepositoryManifests(ctx context.Context, req gen.RegistryListRepositoryManifestsRequestObject) (gen.RegistryListRepositoryManifestsResponseObject, error) {
+func (a *api) RegistryListRepositoryManifests(ctx context.Context, req server.RegistryListRepositoryManifestsRequestObject) (server.RegistryListRepositoryManifestsResponseObject, error) {
 	out, err := a.s.listManifests(ctx, req.RegistryName, req.RepositoryName, req.Params.Page, req.Params.PerPage)
 	if err != nil {
 		return nil, err
 	}
-	return gen.RegistryListRepositoryManifests200JSONResponse{RepositoryManifestsResponseJSONResponse: out}, nil
+	return server.RegistryListRepositoryManifests200JSONResponse{RepositoryManifestsResponseJSONResponse: out}, nil
 }
 
-func (a *api) RegistryDeleteRepositoryManifest(_ context.Context, req gen.RegistryDeleteRepositoryManifestRequestObject) (gen.RegistryDeleteRepositoryManifestResponseObject, error) {
+func (a *api) RegistryDeleteRepositoryManifest(_ context.Context, req server.RegistryDeleteRepositoryManifestRequestObject) (server.RegistryDeleteRepositoryManifestResponseObject, error) {
 	if err := a.s.deleteManifest(req.RegistryName, req.RepositoryName, req.ManifestDigest); err != nil {
 		return nil, err
 	}
-	return gen.RegistryDeleteRepositoryManifest204Response{}, nil
+	return server.RegistryDeleteRepositoryManifest204Response{}, nil
 }
 
-func (a *api) RegistryListRepositoryTags(ctx context.Context, req gen.RegistryListRepositoryTagsRequestObject) (gen.RegistryListRepositoryTagsResponseObject, error) {
+func (a *api) RegistryListRepositoryTags(ctx context.Context, req server.RegistryListRepositoryTagsRequestObject) (server.RegistryListRepositoryTagsResponseObject, error) {
 	out, err := a.s.listTags(ctx, req.RegistryName, req.RepositoryName, req.Params.Page, req.Params.PerPage)
 	if err != nil {
 		return nil, err
 	}
-	return gen.RegistryListRepositoryTags200JSONResponse{RepositoryTagsResponseJSONResponse: out}, nil
+	return server.RegistryListRepositoryTags200JSONResponse{RepositoryTagsResponseJSONResponse: out}, nil
 }
 
-func (a *api) RegistryDeleteRepositoryTag(_ context.Context, req gen.RegistryDeleteRepositoryTagRequestObject) (gen.RegistryDeleteRepositoryTagResponseObject, error) {
+func (a *api) RegistryDeleteRepositoryTag(_ context.Context, req server.RegistryDeleteRepositoryTagRequestObject) (server.RegistryDeleteRepositoryTagResponseObject, error) {
 	if err := a.s.deleteTag(req.RegistryName, req.RepositoryName, req.RepositoryTag); err != nil {
 		return nil, err
 	}
-	return gen.RegistryDeleteRepositoryTag204Response{}, nil
+	return server.RegistryDeleteRepositoryTag204Response{}, nil
 }
 
-func (a *api) RegistryListRepositoriesV2(ctx context.Context, req gen.RegistryListRepositoriesV2RequestObject) (gen.RegistryListRepositoriesV2ResponseObject, error) {
+func (a *api) RegistryListRepositoriesV2(ctx context.Context, req server.RegistryListRepositoriesV2RequestObject) (server.RegistryListRepositoriesV2ResponseObject, error) {
 	out, err := a.s.listRepositoriesV2(ctx, req.RegistryName, req.Params.Page, req.Params.PerPage, req.Params.PageToken)
 	if err != nil {
 		return nil, err
 	}
-	return gen.RegistryListRepositoriesV2200JSONResponse{AllRepositoriesV2ResponseJSONResponse: out}, nil
+	return server.RegistryListRepositoriesV2200JSONResponse{AllRepositoriesV2ResponseJSONResponse: out}, nil
 }

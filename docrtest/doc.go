@@ -35,8 +35,9 @@
 // # The API
 //
 // The operations are implemented on the generated strict server interface
-// (gen.StrictServerInterface), so a change of the spec breaks the fake at
-// compile time. Every call needs "Authorization: Bearer <token>":
+// (StrictServerInterface of the internal package docrtest/internal/server,
+// generated from the same spec and reusing gen's models), so a change of the
+// spec breaks the fake at compile time. Every call needs "Authorization: Bearer <token>":
 // [Server.Token] (full access), or a token added with [WithScopedToken].
 // A missing or wrong token gets 401 {"id":"unauthorized","message":"Unable
 // to authenticate you."}. Every response of the fake carries

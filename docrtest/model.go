@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docr-dev/docr/docrtest/internal/server"
 	"github.com/docr-dev/docr/gen"
 )
 
@@ -140,10 +141,10 @@ func (st *state) registryJSON(reg *registry) gen.Registry {
 
 // --- registries --------------------------------------------------------
 
-func (s *Server) listRegistries() gen.AllRegistriesInfoResponseJSONResponse {
+func (s *Server) listRegistries() server.AllRegistriesInfoResponseJSONResponse {
 	s.lock()
 	defer s.mu.Unlock()
-	var out gen.AllRegistriesInfoResponseJSONResponse
+	var out server.AllRegistriesInfoResponseJSONResponse
 	list := []gen.Registry{}
 	var total int64
 	for _, reg := range s.st.sortedRegistries() {
@@ -219,10 +220,10 @@ func (s *Server) deleteRegistry(name *string) error {
 	return nil
 }
 
-func (s *Server) options() gen.RegistryOptionsResponseJSONResponse {
+func (s *Server) options() server.RegistryOptionsResponseJSONResponse {
 	s.lock()
 	defer s.mu.Unlock()
-	var out gen.RegistryOptionsResponseJSONResponse
+	var out server.RegistryOptionsResponseJSONResponse
 	o := alloc(&out.Body.Options)
 	o.AvailableRegions = ptr([]string{"nyc3", "sfo3", "sfo2", "ams3", "sgp1", "fra1", "blr1", "syd1"})
 	for _, t := range tiers {
@@ -245,18 +246,18 @@ func (s *Server) options() gen.RegistryOptionsResponseJSONResponse {
 	return out
 }
 
-func (s *Server) subscription() gen.SubscriptionResponseJSONResponse {
+func (s *Server) subscription() server.SubscriptionResponseJSONResponse {
 	s.lock()
 	defer s.mu.Unlock()
-	var out gen.SubscriptionResponseJSONResponse
+	var out server.SubscriptionResponseJSONResponse
 	out.Body.Subscription = ptr(s.st.subscriptionJSON())
 	return out
 }
 
-func (s *Server) updateSubscription(slug *string) (gen.SubscriptionResponseJSONResponse, error) {
+func (s *Server) updateSubscription(slug *string) (server.SubscriptionResponseJSONResponse, error) {
 	now := s.lock()
 	defer s.mu.Unlock()
-	var out gen.SubscriptionResponseJSONResponse
+	var out server.SubscriptionResponseJSONResponse
 	if slug == nil {
 		return out, errBadRequest("tier_slug is required.")
 	}
@@ -280,10 +281,10 @@ func (s *Server) validateName(name string) error {
 
 // issue mints Docker credentials for a registry (nil name: the account's
 // single registry).
-func (s *Server) issue(op string, name *string, readWrite *bool, expiry *int) (gen.DockerCredentialsResponseJSONResponse, error) {
+func (s *Server) issue(op string, name *string, readWrite *bool, expiry *int) (server.DockerCredentialsResponseJSONResponse, error) {
 	now := s.lock()
 	defer s.mu.Unlock()
-	var out gen.DockerCredentialsResponseJSONResponse
+	var out server.DockerCredentialsResponseJSONResponse
 	var reg *registry
 	var err error
 	if name == nil {
@@ -343,10 +344,10 @@ func gcJSON(regName string, g *gcRun) gen.GarbageCollection {
 	}
 }
 
-func (s *Server) activeGC(name string) (gen.GarbageCollectionResponseJSONResponse, error) {
+func (s *Server) activeGC(name string) (server.GarbageCollectionResponseJSONResponse, error) {
 	s.lock()
 	defer s.mu.Unlock()
-	var out gen.GarbageCollectionResponseJSONResponse
+	var out server.GarbageCollectionResponseJSONResponse
 	reg, err := s.st.registry(name)
 	if err != nil {
 		return out, err
@@ -359,10 +360,10 @@ func (s *Server) activeGC(name string) (gen.GarbageCollectionResponseJSONRespons
 	return out, nil
 }
 
-func (s *Server) startGC(name string, body *gen.RegistryRunGc) (gen.GarbageCollectionResponseJSONResponse, error) {
+func (s *Server) startGC(name string, body *gen.RegistryRunGc) (server.GarbageCollectionResponseJSONResponse, error) {
 	now := s.lock()
 	defer s.mu.Unlock()
-	var out gen.GarbageCollectionResponseJSONResponse
+	var out server.GarbageCollectionResponseJSONResponse
 	reg, err := s.st.registry(name)
 	if err != nil {
 		return out, err
@@ -379,10 +380,10 @@ func (s *Server) startGC(name string, body *gen.RegistryRunGc) (gen.GarbageColle
 	return out, nil
 }
 
-func (s *Server) updateGC(name, id string, body *gen.UpdateRegistry) (gen.GarbageCollectionResponseJSONResponse, error) {
+func (s *Server) updateGC(name, id string, body *gen.UpdateRegistry) (server.GarbageCollectionResponseJSONResponse, error) {
 	now := s.lock()
 	defer s.mu.Unlock()
-	var out gen.GarbageCollectionResponseJSONResponse
+	var out server.GarbageCollectionResponseJSONResponse
 	reg, err := s.st.registry(name)
 	if err != nil {
 		return out, err
@@ -402,10 +403,10 @@ func (s *Server) updateGC(name, id string, body *gen.UpdateRegistry) (gen.Garbag
 	return out, nil
 }
 
-func (s *Server) listGCs(ctx context.Context, name string, page, perPage *int) (gen.GarbageCollectionsResponseJSONResponse, error) {
+func (s *Server) listGCs(ctx context.Context, name string, page, perPage *int) (server.GarbageCollectionsResponseJSONResponse, error) {
 	s.lock()
 	defer s.mu.Unlock()
-	var out gen.GarbageCollectionsResponseJSONResponse
+	var out server.GarbageCollectionsResponseJSONResponse
 	reg, err := s.st.registry(name)
 	if err != nil {
 		return out, err
@@ -512,10 +513,10 @@ func tagJSON(regName string, repo *repository, t *tag) gen.RepositoryTag {
 	}
 }
 
-func (s *Server) listRepositories(ctx context.Context, name string, page, perPage *int) (gen.AllRepositoriesResponseJSONResponse, error) {
+func (s *Server) listRepositories(ctx context.Context, name string, page, perPage *int) (server.AllRepositoriesResponseJSONResponse, error) {
 	s.lock()
 	defer s.mu.Unlock()
-	var out gen.AllRepositoriesResponseJSONResponse
+	var out server.AllRepositoriesResponseJSONResponse
 	reg, err := s.st.registry(name)
 	if err != nil {
 		return out, err
@@ -557,10 +558,10 @@ func decodePageToken(s string) (pageToken, bool) {
 	return t, true
 }
 
-func (s *Server) listRepositoriesV2(ctx context.Context, name string, page, perPage *int, token *string) (gen.AllRepositoriesV2ResponseJSONResponse, error) {
+func (s *Server) listRepositoriesV2(ctx context.Context, name string, page, perPage *int, token *string) (server.AllRepositoriesV2ResponseJSONResponse, error) {
 	s.lock()
 	defer s.mu.Unlock()
-	var out gen.AllRepositoriesV2ResponseJSONResponse
+	var out server.AllRepositoriesV2ResponseJSONResponse
 	reg, err := s.st.registry(name)
 	if err != nil {
 		return out, err
@@ -612,10 +613,10 @@ func (s *Server) listRepositoriesV2(ctx context.Context, name string, page, perP
 	return out, nil
 }
 
-func (s *Server) listTags(ctx context.Context, regName, repoName string, page, perPage *int) (gen.RepositoryTagsResponseJSONResponse, error) {
+func (s *Server) listTags(ctx context.Context, regName, repoName string, page, perPage *int) (server.RepositoryTagsResponseJSONResponse, error) {
 	s.lock()
 	defer s.mu.Unlock()
-	var out gen.RepositoryTagsResponseJSONResponse
+	var out server.RepositoryTagsResponseJSONResponse
 	reg, repo, err := s.st.repository(regName, repoName)
 	if err != nil {
 		return out, err
@@ -629,10 +630,10 @@ func (s *Server) listTags(ctx context.Context, regName, repoName string, page, p
 	return out, nil
 }
 
-func (s *Server) listManifests(ctx context.Context, regName, repoName string, page, perPage *int) (gen.RepositoryManifestsResponseJSONResponse, error) {
+func (s *Server) listManifests(ctx context.Context, regName, repoName string, page, perPage *int) (server.RepositoryManifestsResponseJSONResponse, error) {
 	s.lock()
 	defer s.mu.Unlock()
-	var out gen.RepositoryManifestsResponseJSONResponse
+	var out server.RepositoryManifestsResponseJSONResponse
 	reg, repo, err := s.st.repository(regName, repoName)
 	if err != nil {
 		return out, err

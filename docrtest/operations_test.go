@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/docr-dev/docr/docrtest"
+	"github.com/docr-dev/docr/docrtest/internal/embeddedspec"
 	"github.com/docr-dev/docr/gen"
-	"github.com/docr-dev/docr/gen/embeddedspec"
 	"github.com/getkin/kin-openapi/openapi3"
 )
 

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/docr-dev/docr/gen"
+	"github.com/docr-dev/docr/docrtest/internal/server"
 )
 
 // DefaultRegistryHost is the host the fake names in the auths map of the
@@ -56,7 +56,7 @@ type config struct {
 	requestLog   int
 	// strictMiddlewares wrap the generated strict handler; only the
 	// package's own tests set them, to plant faulty handler output.
-	strictMiddlewares []gen.StrictMiddlewareFunc
+	strictMiddlewares []server.StrictMiddlewareFunc
 }
 
 // WithToken sets the full-access API token the fake accepts (default: a

@@ -23,9 +23,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
+	"github.com/docr-dev/docr/docrtest/internal/server"
 	"github.com/docr-dev/docr/gen"
 	"github.com/getkin/kin-openapi/routers"
 )
@@ -129,11 +129,23 @@ func New(opts ...Option) (*Server, error) {
 	return newServer(cfg, nil)
 }
 
+// TB is the part of testing.TB that [NewServer] uses. *testing.T,
+// *testing.B and *testing.F satisfy it; docrtest takes this interface
+// rather than importing package testing, so that a program linking the
+// fake (such as "docr fake-api") does not link the test framework.
+type TB interface {
+	Helper()
+	Cleanup(func())
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+	Logf(format string, args ...any)
+}
+
 // NewServer starts a fake on 127.0.0.1 for the test t and shuts it down
 // when the test ends. A spec violation fails the test with t.Errorf (see
 // [AllowInvalidRequests] and [WithViolationHandler]); invalid options fail
 // it with t.Fatalf.
-func NewServer(t testing.TB, opts ...Option) *Server {
+func NewServer(t TB, opts ...Option) *Server {
 	t.Helper()
 	cfg, err := buildConfig(opts)
 	if err != nil {
@@ -290,7 +302,7 @@ func newServer(cfg config, report func(Violation)) (*Server, error) {
 				"method", v.Method, "path", v.Path, "rule", v.Rule)
 		}
 	}
-	strict := gen.NewStrictHandlerWithOptions(&api{s: s}, cfg.strictMiddlewares, gen.StrictHTTPServerOptions{
+	strict := server.NewStrictHandlerWithOptions(&api{s: s}, cfg.strictMiddlewares, server.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 			writeError(w, r, http.StatusBadRequest, "bad_request", "The request body could not be decoded.")
 		},
@@ -303,7 +315,7 @@ func newServer(cfg config, report func(Violation)) (*Server, error) {
 			writeError(w, r, http.StatusInternalServerError, "server_error", "Server was unable to give you a response.")
 		},
 	})
-	s.api = gen.HandlerWithOptions(strict, gen.StdHTTPServerOptions{
+	s.api = server.HandlerWithOptions(strict, server.StdHTTPServerOptions{
 		BaseRouter: http.NewServeMux(),
 		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 			writeError(w, r, http.StatusBadRequest, "bad_request", "A parameter could not be decoded.")

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/docr-dev/docr/gen/embeddedspec"
+	"github.com/docr-dev/docr/docrtest/internal/embeddedspec"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/docr-dev/docr/docrtest"
+	"github.com/docr-dev/docr/docrtest/internal/server"
 	"github.com/docr-dev/docr/gen"
 )
 
@@ -161,16 +162,16 @@ func (tagsWithoutMeta) VisitRegistriesListRepositoryTagsResponse(w http.Response
 }
 
 // faultyHandlers plants responses that break the spec.
-func faultyHandlers(f gen.StrictHandlerFunc, operationID string) gen.StrictHandlerFunc {
+func faultyHandlers(f server.StrictHandlerFunc, operationID string) server.StrictHandlerFunc {
 	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error) {
 		resp, err := f(ctx, w, r, request)
 		switch operationID {
 		case "RegistriesGetDockerCredentials":
-			ok := resp.(gen.RegistriesGetDockerCredentials200JSONResponse)
+			ok := resp.(server.RegistriesGetDockerCredentials200JSONResponse)
 			raw := *ok.Body.Auths["registry.digitalocean.com"].Auth
 			return badCredentials{secret: raw}, nil
 		case "RegistriesGetGarbageCollection":
-			return gen.RegistriesGetGarbageCollection200JSONResponse{GarbageCollectionResponseJSONResponse: gen.GarbageCollectionResponseJSONResponse{
+			return server.RegistriesGetGarbageCollection200JSONResponse{GarbageCollectionResponseJSONResponse: server.GarbageCollectionResponseJSONResponse{
 				Body: struct {
 					GarbageCollection *gen.GarbageCollection `json:"garbage_collection,omitempty"`
 				}{GarbageCollection: &gen.GarbageCollection{Status: ptr(gen.GarbageCollectionStatus("vacuuming"))}},

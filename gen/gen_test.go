@@ -3,11 +3,16 @@ package gen_test
 import (
 	"context"
 	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -146,4 +151,56 @@ func goName(id string) string {
 		}
 	}
 	return b.String()
+}
+
+// TestNoServerCode checks that gen holds the client and models only: the
+// server interface the fake implements is generated into
+// docrtest/internal/server, so no library user compiles it.
+func TestNoServerCode(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	serverName := regexp.MustCompile(`Strict|ServerInterface|RequestObject$|ResponseObject$|JSONResponse$|ResponseHeaders$|^Handler|StdHTTPServer|MiddlewareFunc$|^InvalidParamFormatError$|^GetSwagger$|^PathToRawSpec$`)
+	fset := token.NewFileSet()
+	checked := 0
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checked++
+		for _, d := range f.Decls {
+			var names []string
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if d.Recv == nil {
+					names = append(names, d.Name.Name)
+				}
+			case *ast.GenDecl:
+				for _, s := range d.Specs {
+					switch s := s.(type) {
+					case *ast.TypeSpec:
+						names = append(names, s.Name.Name)
+					case *ast.ValueSpec:
+						for _, n := range s.Names {
+							names = append(names, n.Name)
+						}
+					}
+				}
+			}
+			for _, n := range names {
+				if ast.IsExported(n) && serverName.MatchString(n) {
+					t.Errorf("%s declares %s, a server or embedded-spec name; generate it into docrtest/internal/server", name, n)
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no Go files checked")
+	}
 }

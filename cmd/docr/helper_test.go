@@ -15,8 +15,9 @@ import (
 	"github.com/docr-dev/docr/facade"
 )
 
-// helperRun runs one credential helper action either as "docr
-// credential-helper ACTION" or as docker-credential-docr ACTION.
+// helperRun runs one credential helper action as "docr credential-helper
+// ACTION", as docker-credential-docr ACTION (docr through a symbolic link),
+// or as cmd/docker-credential-docr, the standalone program.
 type helperRun func(h *harness, stdin, action string) result
 
 var helperInvocations = []struct {
@@ -28,6 +29,9 @@ var helperInvocations = []struct {
 	}},
 	{"docker-credential-docr", func(h *harness, stdin, action string) result {
 		return h.helper(stdin, action)
+	}},
+	{"cmd/docker-credential-docr", func(h *harness, stdin, action string) result {
+		return h.standaloneHelper(stdin, action)
 	}},
 }
 

@@ -8,15 +8,18 @@
 //
 // Run "docr demo" for a whole journey against the built-in fake API, and
 // "docr help" for the commands. Linked or copied as docker-credential-docr,
-// the binary is a Docker credential helper.
+// the binary is a Docker credential helper; cmd/docker-credential-docr is
+// the same helper as a small program of its own, which does not link the
+// fake API.
 package main
 
 import (
 	"os"
 
 	"github.com/docr-dev/docr/internal/cli"
+	"github.com/docr-dev/docr/internal/cli/fakecmd"
 )
 
 func main() {
-	os.Exit(cli.Run())
+	os.Exit(cli.Run(fakecmd.Commands()...))
 }

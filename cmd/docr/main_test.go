@@ -1,7 +1,7 @@
 //go:build unix
 
 // End-to-end tests of the docr command: TestMain builds the binary once
-// (plus testdata/dockerclient, a Docker-style client, and
+// (plus cmd/docker-credential-docr, the standalone helper, testdata/dockerclient, a Docker-style client, and
 // testdata/fakestore, a docker-credential-<name> store), and every test runs
 // it as a subprocess, with a clean environment pointed at temporary
 // directories, against an in-process fake API (docrtest.NewServer).
@@ -35,6 +35,8 @@ const modulePath = "github.com/docr-dev/docr"
 var (
 	// binDir holds docr and the docker-credential-docr symbolic link to it.
 	binDir string
+	// helperDir holds cmd/docker-credential-docr, the standalone helper.
+	helperDir string
 	// toolsDir holds dockerclient (not in the PATH of docr's runs).
 	toolsDir string
 	// storesDir holds the fake credential stores docker-credential-fakestore
@@ -68,13 +70,14 @@ func testMain(m *testing.M) int {
 	return m.Run()
 }
 
-// build compiles the three programs with one go build and installs them.
+// build compiles the four programs with one go build and installs them.
 func build(root string) error {
 	out := filepath.Join(root, "build")
 	binDir = filepath.Join(root, "bin")
+	helperDir = filepath.Join(root, "helper")
 	toolsDir = filepath.Join(root, "tools")
 	storesDir = filepath.Join(root, "stores")
-	for _, d := range []string{out, binDir, toolsDir, storesDir} {
+	for _, d := range []string{out, binDir, helperDir, toolsDir, storesDir} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return err
 		}
@@ -88,6 +91,7 @@ func build(root string) error {
 		args = append(args, "-cover", "-coverpkg="+modulePath+"/...")
 	}
 	args = append(args, modulePath+"/cmd/docr",
+		modulePath+"/cmd/docker-credential-docr",
 		modulePath+"/cmd/docr/testdata/dockerclient",
 		modulePath+"/cmd/docr/testdata/fakestore")
 	cmd := exec.Command("go", args...)
@@ -96,6 +100,7 @@ func build(root string) error {
 	}
 	for _, mv := range [][2]string{
 		{"docr", filepath.Join(binDir, "docr")},
+		{"docker-credential-docr", filepath.Join(helperDir, "docker-credential-docr")},
 		{"dockerclient", filepath.Join(toolsDir, "dockerclient")},
 		{"fakestore", filepath.Join(storesDir, "docker-credential-fakestore")},
 	} {
@@ -221,6 +226,13 @@ func (h *harness) docrIn(stdin string, args ...string) result {
 func (h *harness) helper(stdin, action string) result {
 	h.t.Helper()
 	return h.exec(filepath.Join(binDir, "docker-credential-docr"), stdin, action)
+}
+
+// standaloneHelper runs cmd/docker-credential-docr, the helper as its own
+// program, with an action.
+func (h *harness) standaloneHelper(stdin, action string) result {
+	h.t.Helper()
+	return h.exec(filepath.Join(helperDir, "docker-credential-docr"), stdin, action)
 }
 
 // dockerClient runs testdata/dockerclient against host.

@@ -1,6 +1,8 @@
-// Package cli implements the docr command. cmd/docr/main.go only calls Main;
-// every command calls the facade, dockerconfig, kubesecret and docrtest
-// packages and holds no API logic of its own.
+// Package cli implements the docr command. cmd/docr/main.go only calls Main
+// (adding the commands of package fakecmd, which link the fake API), and
+// cmd/docker-credential-docr only HelperMain; every command calls the
+// facade, dockerconfig and kubesecret packages and holds no API logic of its
+// own. This package never imports docrtest: the credential helper links it.
 package cli
 
 import (
@@ -77,6 +79,7 @@ func (e *Env) now() time.Time {
 // app holds the global flags and the environment of one invocation.
 type app struct {
 	env       *Env
+	extra     []*command // commands added by the program (Main's extra)
 	token     string
 	tokenFile string
 	apiURL    string
@@ -104,15 +107,19 @@ type command struct {
 	setup func(a *app, fs *flag.FlagSet) func(ctx context.Context, args []string) error
 }
 
-func commands() []*command {
-	return []*command{
+// commands is the table of docr's commands, those the program added before
+// version.
+func (a *app) commands() []*command {
+	cmds := []*command{
 		loginCmd(), logoutCmd(), dockerConfigCmd(), kubernetesManifestCmd(),
-		credentialHelperCmd(), fakeAPICmd(), demoCmd(), versionCmd(),
+		credentialHelperCmd(),
 	}
+	cmds = append(cmds, a.extra...)
+	return append(cmds, versionCmd())
 }
 
-func findCommand(name string) *command {
-	for _, c := range commands() {
+func (a *app) findCommand(name string) *command {
+	for _, c := range a.commands() {
 		if c.name == name {
 			return c
 		}
@@ -129,8 +136,24 @@ const helperProgram = "docker-credential-docr"
 // A command that was interrupted cleans up (a credential minted but not yet
 // stored is revoked on a fresh, bounded context) and Run returns 130 after
 // SIGINT or 143 after SIGTERM, as a shell reports a process killed by them.
-// A second signal exits at once with that code.
-func Run() int {
+// A second signal exits at once with that code. extra adds the program's
+// own commands, as for [Main].
+func Run(extra ...*Command) int {
+	return runInterruptible(func(ctx context.Context, env *Env) int {
+		return Main(ctx, os.Args, env, extra...)
+	})
+}
+
+// RunHelper is the docker-credential-docr program: [HelperMain] with the
+// process's arguments and streams, and signals handled as by [Run].
+func RunHelper() int {
+	return runInterruptible(func(ctx context.Context, env *Env) int {
+		return HelperMain(ctx, os.Args, env)
+	})
+}
+
+// runInterruptible runs main with a context that SIGINT and SIGTERM cancel.
+func runInterruptible(main func(context.Context, *Env) int) int {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	sigs := make(chan os.Signal, 2)
@@ -148,7 +171,7 @@ func Run() int {
 			os.Exit(signalExitCode(sig2))
 		}
 	}()
-	code := Main(ctx, os.Args, &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
+	code := main(ctx, &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
 	select {
 	case sc := <-got:
 		if code != exitOK {
@@ -168,8 +191,9 @@ func signalExitCode(sig os.Signal) int {
 }
 
 // Main runs the docr command with args (args[0] is the program name) and
-// returns its exit code: 0 success, 1 failure, 2 usage.
-func Main(ctx context.Context, args []string, env *Env) int {
+// returns its exit code: 0 success, 1 failure, 2 usage. extra adds the
+// program's own commands (see [Command]).
+func Main(ctx context.Context, args []string, env *Env, extra ...*Command) int {
 	prog := "docr"
 	if len(args) > 0 {
 		prog = filepath.Base(args[0])
@@ -177,9 +201,13 @@ func Main(ctx context.Context, args []string, env *Env) int {
 	}
 	prog = strings.TrimSuffix(prog, ".exe")
 	a := &app{env: env}
+	for _, c := range extra {
+		if c != nil {
+			a.extra = append(a.extra, c.command())
+		}
+	}
 	if prog == helperProgram {
-		// Docker runs the helper with one action and no flags.
-		return a.finish(a.runCommand(ctx, findCommand("credential-helper"), args))
+		return helperMain(ctx, a, args)
 	}
 
 	top := flag.NewFlagSet("docr", flag.ContinueOnError)
@@ -200,7 +228,7 @@ func Main(ctx context.Context, args []string, env *Env) int {
 	name := rest[0]
 	if name == "help" {
 		if len(rest) > 1 {
-			if c := findCommand(rest[1]); c != nil {
+			if c := a.findCommand(rest[1]); c != nil {
 				fs := flag.NewFlagSet("docr "+c.name, flag.ContinueOnError)
 				a.globalFlags(fs)
 				c.setup(a, fs)
@@ -212,7 +240,7 @@ func Main(ctx context.Context, args []string, env *Env) int {
 		a.mainUsage(env.Stdout)
 		return exitOK
 	}
-	c := findCommand(name)
+	c := a.findCommand(name)
 	if c == nil {
 		return a.finish(usagef("unknown command %q; run 'docr help'", name))
 	}
@@ -505,7 +533,7 @@ Usage:
 
 Commands:
 `)
-	for _, c := range commands() {
+	for _, c := range a.commands() {
 		fmt.Fprintf(w, "  %-20s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, `

@@ -1,4 +1,8 @@
-package cli
+// Package fakecmd holds the docr commands that run the fake DigitalOcean
+// API of package docrtest: "fake-api" and "demo". Only cmd/docr links it
+// (cli.Main's extra commands), so that internal/cli, which the Docker
+// credential helper links, never links the fake, kin-openapi or jsonschema.
+package fakecmd
 
 import (
 	"bytes"
@@ -27,16 +31,24 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"github.com/docr-dev/docr/internal/cli"
 )
 
-func fakeAPICmd() *command {
-	return &command{
-		name:    "fake-api",
-		args:    "[--addr 127.0.0.1:0] [--token T] [--registry-host H] [--storage-dir D] [--storage-cap N] [--rate-limit N] [--request-log N]",
-		summary: "Run the fake DigitalOcean registry API (for integration tests) until interrupted",
-		example: `  docr fake-api --addr 127.0.0.1:8080 --token test-token
+// Commands returns the commands to add to docr with cli.Main: fake-api and
+// demo.
+func Commands() []*cli.Command {
+	return []*cli.Command{fakeAPICmd(), demoCmd()}
+}
+
+func fakeAPICmd() *cli.Command {
+	return &cli.Command{
+		Name:    "fake-api",
+		Args:    "[--addr 127.0.0.1:0] [--token T] [--registry-host H] [--storage-dir D] [--storage-cap N] [--rate-limit N] [--request-log N]",
+		Summary: "Run the fake DigitalOcean registry API (for integration tests) until interrupted",
+		Example: `  docr fake-api --addr 127.0.0.1:8080 --token test-token
   curl -H "Authorization: Bearer test-token" http://127.0.0.1:8080/v2/registry`,
-		setup: func(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
+		Setup: func(inv *cli.Invocation, fs *flag.FlagSet) func(context.Context, []string) error {
 			var addr, host, storageDir, storageCap string
 			var rateLimit, requestLog int
 			fs.StringVar(&addr, "addr", "127.0.0.1:0", "listen address (port 0 picks a free port)")
@@ -48,10 +60,10 @@ func fakeAPICmd() *command {
 			// the API token the fake accepts (default: a random one, printed).
 			// $DIGITALOCEAN_TOKEN is not used.
 			fs.StringVar(&host, "registry-host", "", `auths key of issued credentials (default registry.digitalocean.com; "self" for the fake's own address, so docker can log in to it)`)
-			return noArgs("fake-api", func(ctx context.Context) error {
+			return cli.NoArgs("fake-api", func(ctx context.Context) error {
 				var opts []docrtest.Option
-				if a.token != "" || a.tokenFile != "" {
-					token, err := a.readToken(ctx)
+				if inv.TokenGiven() {
+					token, err := inv.Token(ctx)
 					if err != nil {
 						return err
 					}
@@ -70,30 +82,30 @@ func fakeAPICmd() *command {
 				if storageCap != "" {
 					n, err := parseBytes(storageCap)
 					if err != nil {
-						return usagef("--storage-cap: %v", err)
+						return cli.Usagef("--storage-cap: %v", err)
 					}
 					opts = append(opts, docrtest.WithStorageCap(n))
 				}
 				if rateLimit < 0 {
-					return usagef("--rate-limit must be 0 (off) or more")
+					return cli.Usagef("--rate-limit must be 0 (off) or more")
 				}
 				if requestLog <= 0 {
-					return usagef("--request-log must be at least 1")
+					return cli.Usagef("--request-log must be at least 1")
 				}
 				opts = append(opts, docrtest.WithRateLimit(rateLimit, time.Hour), docrtest.WithRequestLog(requestLog))
-				return docrtest.Serve(ctx, addr, a.env.Stdout, opts...)
+				return docrtest.Serve(ctx, addr, inv.Env().Stdout, opts...)
 			})
 		},
 	}
 }
 
-func demoCmd() *command {
-	return &command{
-		name:    "demo",
-		summary: "Run a whole login journey against the built-in fake API (no account needed)",
-		example: "  go run ./cmd/docr demo",
-		setup: func(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
-			return noArgs("demo", a.demo)
+func demoCmd() *cli.Command {
+	return &cli.Command{
+		Name:    "demo",
+		Summary: "Run a whole login journey against the built-in fake API (no account needed)",
+		Example: "  go run ./cmd/docr demo",
+		Setup: func(inv *cli.Invocation, fs *flag.FlagSet) func(context.Context, []string) error {
+			return cli.NoArgs("demo", func(ctx context.Context) error { return demo(ctx, inv) })
 		},
 	}
 }
@@ -101,8 +113,9 @@ func demoCmd() *command {
 // demo starts the fake API in-process and runs the real commands against it:
 // login, a look at config.json, a registry request with the credential,
 // kubernetes-manifest, logout, and the same request refused.
-func (a *app) demo(ctx context.Context) error {
-	out := a.env.Stdout
+func demo(ctx context.Context, inv *cli.Invocation) error {
+	env0 := inv.Env()
+	out := env0.Stdout
 	srv, err := docrtest.Start("127.0.0.1:0", docrtest.WithSelfRegistryHost(),
 		docrtest.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	if err != nil {
@@ -122,16 +135,16 @@ func (a *app) demo(ctx context.Context) error {
 
 	// The demo runs the same commands a user types, against the fake.
 	env := map[string]string{
-		envAPIURL:       srv.URL,
-		envRegistryHost: host,
-		envRevokeURL:    srv.URL + "/v1/oauth/revoke",
-		"DOCKER_CONFIG": cfgDir,
+		cli.EnvAPIURL:       srv.URL,
+		cli.EnvRegistryHost: host,
+		cli.EnvRevokeURL:    srv.URL + "/v1/oauth/revoke",
+		"DOCKER_CONFIG":     cfgDir,
 		// The record of minted credentials, too, stays in the demo's directory.
 		"XDG_STATE_HOME": filepath.Join(dir, "state"),
 	}
 	run := func(args ...string) (string, string, error) {
 		var stdout, stderr bytes.Buffer
-		sub := &Env{
+		sub := &cli.Env{
 			Stdin:  strings.NewReader(""),
 			Stdout: &stdout,
 			Stderr: &stderr,
@@ -139,11 +152,11 @@ func (a *app) demo(ctx context.Context) error {
 				if v, ok := env[k]; ok {
 					return v
 				}
-				return a.env.getenv(k)
+				return inv.Getenv(k)
 			},
-			Now: a.env.Now,
+			Now: env0.Now,
 		}
-		code := Main(ctx, append([]string{"docr", "--token", srv.Token}, args...), sub)
+		code := cli.Main(ctx, append([]string{"docr", "--token", srv.Token}, args...), sub)
 		if code != 0 {
 			return stdout.String(), stderr.String(), fmt.Errorf("docr %s failed: %s", strings.Join(args, " "), strings.TrimSpace(stderr.String()))
 		}

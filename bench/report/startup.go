@@ -1,0 +1,95 @@
+package main
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+)
+
+// startupProgs are BenchmarkStartup's programs, in report order.
+var startupProgs = []struct{ name, what string }{
+	{"hello", "hello-world (`bench/footprint/hello`)"},
+	{"floor", "floor: net/http, crypto/tls, encoding/json, one small file read, one line printed (`bench/footprint/floor`)"},
+	{"helper", "`docker-credential-docr get`, cached (`cmd/docker-credential-docr`)"},
+	{"docr-link", "the same get through `docr` linked as docker-credential-docr (the whole CLI, fake API included)"},
+}
+
+// startup reports BenchmarkStartup: CPU per start of each program and the
+// helper/floor target.
+func (r *report) startup() {
+	const name = "BenchmarkStartup"
+	r.p("## 7. Start-up of the credential helper\n\n")
+	r.p("Docker runs the credential helper on every pull and push, so its whole-process cost matters more than any call inside it. ")
+	r.p("`BenchmarkStartup` starts each program below once per op, interleaved and in rotating order, and adds up the CPU time ")
+	r.p("(user+sys of the child, from `os.ProcessState`) of each. The helper's cache is primed against the docrtest fake before the ")
+	r.p("timed loop, and the benchmark fails if any timed get called the API. Each value is the mean over one run's starts ")
+	r.p("(a single start's user/sys has the kernel's tick resolution); the table gives medians of the runs.\n\n")
+	r.stat("startup")
+	r.p("| program | CPU per start (median of runs) | vs floor |\n|---|---|---|\n")
+	floor := r.res.med(name, "floor-cpu-ns/op")
+	for _, p := range startupProgs {
+		v := r.res.med(name, p.name+"-cpu-ns/op")
+		r.p("| %s | %s | %s |\n", p.what, ns(v), ratio(v, floor))
+	}
+	helper := r.res.med(name, "helper-cpu-ns/op")
+	perRun := r.res.med(name, "helper/floor")
+	r.p("\nhelper/floor: %s from the medians; median of the per-run ratios %.2fx (%s).\n\n", ratio(helper, floor), perRun, plural(r.res.n(name, "helper/floor"), "run"))
+	r.target("start-up: cached `docker-credential-docr get`, CPU vs the floor", "≤ 1.30x",
+		fmt.Sprintf("%s (docr linked as the helper: %s)", ratio(helper, floor), ratio(r.res.med(name, "docr-link-cpu-ns/op"), floor)),
+		helper <= 1.3*floor)
+}
+
+// action is one entry of go build -debug-actiongraph's output.
+type action struct {
+	Mode      string
+	Package   string
+	Cmd       []string
+	TimeStart time.Time
+	TimeDone  time.Time
+}
+
+// actionTimes reads an action graph from the work dir and returns the
+// actions go build ran (compiles and the link), longest first, and their
+// total. It returns nil if the file is absent or unreadable.
+func (r *report) actionTimes(name string) ([]action, time.Duration) {
+	data, err := os.ReadFile(filepath.Join(r.dir, name))
+	if err != nil {
+		return nil, 0
+	}
+	var all []action
+	if json.Unmarshal(data, &all) != nil {
+		return nil, 0
+	}
+	var ran []action
+	var total time.Duration
+	for _, a := range all {
+		if len(a.Cmd) > 0 && !a.TimeStart.IsZero() && a.TimeDone.After(a.TimeStart) {
+			ran = append(ran, a)
+			total += a.TimeDone.Sub(a.TimeStart)
+		}
+	}
+	slices.SortFunc(ran, func(a, b action) int {
+		return cmp.Compare(b.TimeDone.Sub(b.TimeStart), a.TimeDone.Sub(a.TimeStart))
+	})
+	return ran, total
+}
+
+// buildProfile lists where the build above the floor goes, per program.
+func (r *report) buildProfile() {
+	for _, prog := range []string{"docr", "godo"} {
+		ran, total := r.actionTimes("ag-" + prog + ".json")
+		if len(ran) == 0 {
+			continue
+		}
+		r.p("Build above the floor, %s: the actions go build ran in the last round (`-debug-actiongraph`; wall time of each, two at a time on two cores; sum %s):\n\n```\n", prog, ns(float64(total)))
+		for _, a := range ran[:min(len(ran), 12)] {
+			d := a.TimeDone.Sub(a.TimeStart)
+			r.p("%8s %5.1f%%  %s %s\n", ns(float64(d)), 100*float64(d)/float64(total), a.Mode, a.Package)
+		}
+		r.p("```\n\n")
+	}
+}

@@ -1,0 +1,7 @@
+// Package leandeps holds no code, only a test: the programs that Docker or a
+// kubelet runs on every pull (cmd/docker-credential-docr,
+// cmd/docr-credential-provider) and the packages they are built from must
+// not link the fake API (docrtest), kin-openapi, jsonschema, httpmock,
+// net/http/httptest or package testing. Each would cost every pull its
+// start-up time and binary size for code that only tests use.
+package leandeps
