@@ -285,7 +285,36 @@ func Diff(oldSpec, newSpec []byte) (Report, error) {
 			}
 		}
 	}
+	// What belongs to a new operation or component is new with it: nobody
+	// can have code that a new operation's required parameter breaks.
+	added := map[string]bool{}
+	for _, c := range r.Changes {
+		switch {
+		case c.Op == '+' && c.Section == secOps:
+			added[opID(c.Detail)] = true
+		case c.Op == '+' && c.Section == secComps:
+			added[c.Subject] = true
+			if name, ok := strings.CutPrefix(c.Subject, "schemas/"); ok {
+				added[name] = true
+			}
+		}
+	}
+	for i, c := range r.Changes {
+		if c.Op == '+' && c.Section != secOps && c.Section != secComps && added[owner(c.Subject)] {
+			r.Changes[i].Client, r.Changes[i].Fake = Compatible, Compatible
+		}
+	}
 	return r, nil
+}
+
+// owner is the operation or component a fact key belongs to: the key up to
+// its first separator ("registries_list: query page" → registries_list,
+// "multiregistry_create.name" → multiregistry_create).
+func owner(key string) string {
+	if i := strings.IndexAny(key, ":. [{="); i >= 0 {
+		return key[:i]
+	}
+	return key
 }
 
 func flatten(spec []byte) (facts, error) {

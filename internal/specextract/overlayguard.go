@@ -63,10 +63,17 @@ func CheckOverlay(spec []byte, overlayPath string) error {
 			continue
 		}
 		rec, recorded := a.Extensions[replacesKey]
+		var clash []string
+		if !a.Update.IsZero() {
+			for _, n := range nodes {
+				clash = append(clash, collisions(name, a.Target, &root, n, &a.Update, recorded)...)
+			}
+		}
+		problems = append(problems, clash...)
 		switch {
 		case a.Remove && !recorded:
 			problems = append(problems, fmt.Sprintf("%s removes upstream content at %s without recording it in %s", name, a.Target, replacesKey))
-		case recorded:
+		case recorded && len(clash) == 0:
 			for _, n := range nodes {
 				var got any
 				if err := n.Decode(&got); err != nil {
@@ -76,11 +83,6 @@ func CheckOverlay(spec []byte, overlayPath string) error {
 					problems = append(problems, fmt.Sprintf("%s replaces %s, and upstream changed it: %s; review the action, then record the new upstream value in its %s",
 						name, a.Target, strings.Join(d, "; "), replacesKey))
 				}
-			}
-		}
-		if !a.Update.IsZero() {
-			for _, n := range nodes {
-				problems = append(problems, collisions(name, a.Target, &root, n, &a.Update, recorded)...)
 			}
 		}
 		one := *o
