@@ -285,6 +285,19 @@ func Diff(oldSpec, newSpec []byte) (Report, error) {
 			}
 		}
 	}
+	// oapi-codegen gives an operation a params argument only when it has a
+	// query, header or cookie parameter: the first one changes the method's
+	// signature.
+	for i, c := range r.Changes {
+		if c.Op != '+' || c.Section != secParams || c.Client == Breaking {
+			continue
+		}
+		id, rest, _ := strings.Cut(c.Subject, ": ")
+		if in, _, _ := strings.Cut(rest, " "); in == "path" || !hasOp(a, id) || hasParamsArg(a, id) {
+			continue
+		}
+		r.Changes[i].Client = Breaking
+	}
 	// What belongs to a new operation or component is new with it: nobody
 	// can have code that a new operation's required parameter breaks.
 	added := map[string]bool{}
@@ -305,6 +318,28 @@ func Diff(oldSpec, newSpec []byte) (Report, error) {
 		}
 	}
 	return r, nil
+}
+
+func hasOp(f facts, id string) bool {
+	for _, v := range f[secOps] {
+		if opID(v) == id {
+			return true
+		}
+	}
+	return false
+}
+
+// hasParamsArg reports whether the operation has a query, header or cookie
+// parameter in f.
+func hasParamsArg(f facts, id string) bool {
+	for k := range f[secParams] {
+		for _, in := range []string{"query", "header", "cookie"} {
+			if strings.HasPrefix(k, id+": "+in+" ") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // owner is the operation or component a fact key belongs to: the key up to

@@ -80,6 +80,9 @@ var mutations = []struct {
 	apply func(t *testing.T, dir string)
 }{
 	{"new-optional-parameter", func(t *testing.T, dir string) {
+		edit(t, dir, reg+"registries_list_repositoriesV2.yml", "\nparameters:\n", "\nparameters:\n  - name: label\n    in: query\n    required: false\n    schema:\n      type: string\n")
+	}},
+	{"first-optional-parameter", func(t *testing.T, dir string) {
 		edit(t, dir, reg+"registries_get_all.yml", "\nresponses:\n", "\nparameters:\n  - name: label\n    in: query\n    required: false\n    schema:\n      type: string\n\nresponses:\n")
 	}},
 	{"new-operation", func(t *testing.T, dir string) {
@@ -206,8 +209,8 @@ func TestClassification(t *testing.T) {
 		name, old, new string
 		want           string // the one change line expected
 	}{
-		{"optional parameter added", "  /v2/registries:\n    get:\n", "  /v2/registries:\n    get:\n      parameters:\n        - {in: query, name: label, schema: {type: string}}\n",
-			"+ registries_list: query label: string [compatible]"},
+		{"first optional parameter added", "  /v2/registries:\n    get:\n", "  /v2/registries:\n    get:\n      parameters:\n        - {in: query, name: label, schema: {type: string}}\n",
+			"+ registries_list: query label: string [breaking: client]"},
 		{"required parameter added", "  /v2/registries:\n    get:\n", "  /v2/registries:\n    get:\n      parameters:\n        - {in: query, name: label, required: true, schema: {type: string}}\n",
 			"+ registries_list: query label: string, required [breaking: client, fake]"},
 		{"enum value removed", "            - untagged manifests only\n", "",

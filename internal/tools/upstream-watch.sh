@@ -40,8 +40,6 @@ if grep -qx "no changes" <<<"$report"; then
 	exit 0
 fi
 
-before=0
-[ -f spec/CHANGES.md ] && before=$(wc -c <spec/CHANGES.md)
 builds=true
 set +e
 bash internal/tools/bump.sh "$up"
@@ -53,7 +51,8 @@ case $st in
 *) echo "upstream-watch: the bump failed; see above" >&2; exit 1 ;;
 esac
 {
-	tail -c +"$((before + 1))" spec/CHANGES.md | sed '/./,$!d'
+	# The entry bump.sh just appended: from the last "## " heading on.
+	awk '/^## /{buf=""} {buf = buf $0 "\n"} END {printf "%s", buf}' spec/CHANGES.md
 	echo
 	if [ "$builds" = false ]; then
 		echo "The module does not build against the new generated code yet: update the packages named in the workflow log."
