@@ -34,7 +34,7 @@ var methods = []string{"get", "put", "post", "delete", "options", "head", "patch
 const header = `# Registry portion of the DigitalOcean public API, extracted from
 # github.com/digitalocean/openapi (Apache-2.0) by internal/specextract.
 # Facts only (paths, parameters, schemas, enums); upstream prose and examples are dropped.
-# Do not edit: run "make spec UPSTREAM=/path/to/openapi". Fixes go in spec/overlay.yaml.
+# Do not edit: run "make bump UPSTREAM=/path/to/openapi". Fixes go in spec/overlay.yaml.
 `
 
 // isRegistryPath reports whether p belongs to the registry portion.
