@@ -10,7 +10,7 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 PINNED      := $(shell sed -n '/^[^\#]/{p;q;}' spec/upstream.txt)
 UPSTREAM    ?= $(PINNED)
 
-.PHONY: compat bench-build bench all generate spec spec-diff bump check-generated check-spec fmt-check vet staticcheck lint test test-race vuln fuzz fuzz-short
+.PHONY: compat bench-build bench all generate spec spec-diff bump test-bump check-generated check-spec fmt-check vet staticcheck lint test test-race vuln fuzz fuzz-short
 
 all: test
 
@@ -34,6 +34,10 @@ bump:
 	@if [ "$(UPSTREAM)" = "$(PINNED)" ] && [ -z "$(FORCE)" ]; then \
 		echo "bump: UPSTREAM is the pinned $(PINNED); give the new checkout: make bump UPSTREAM=/path/to/openapi"; exit 2; fi
 	bash internal/tools/bump.sh "$(UPSTREAM)"
+
+## test-bump: make bump and the upstream watch script, end to end on a copy of the module (a few minutes)
+test-bump:
+	DOCR_TEST_BUMP=1 $(GO) test -count=1 -timeout 30m -run 'TestUpstreamWatch' ./internal/specextract
 
 ## check-generated: regenerate from spec/ and fail on any difference (needs no ../shared)
 check-generated: generate
@@ -78,7 +82,7 @@ bench:
 	cd bench && ./run.sh
 
 ## test: the whole suite: lint, race tests, generated-code and spec checks, godo compatibility
-test: lint test-race check-generated check-spec compat bench-build
+test: lint test-race check-generated check-spec test-bump compat bench-build
 
 FUZZTIME ?= 60s
 
