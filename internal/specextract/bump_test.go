@@ -180,7 +180,7 @@ func TestUpstreamWatch(t *testing.T) {
 			t.Errorf("spec/upstream.txt = %q, want the pin %s", u, pin)
 		}
 		entry := "## digitalocean-openapi-0000abcd (from digitalocean-openapi-7c1300c4), 2026-12-01\n\n" +
-			"1 changes: 0 breaking for the Go client, 0 breaking for the fake.\n\n" +
+			"1 change: 0 breaking for the Go client, 0 breaking for the fake.\n\n" +
 			"### Compatible\n\n- Parameters: `+ registries_list_repositoriesV2: query label: string` [compatible]\n"
 		if c := string(mustRead(t, filepath.Join(mod, "spec", "CHANGES.md"))); !strings.HasPrefix(c, "# API changes\n") || !strings.HasSuffix(c, "\n"+entry) {
 			t.Errorf("spec/CHANGES.md =\n%s\nwant it to end with\n%s", c, entry)

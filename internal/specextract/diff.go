@@ -98,7 +98,11 @@ func (r Report) Summary() string {
 			fake++
 		}
 	}
-	return fmt.Sprintf("%d changes: %d breaking for the Go client, %d breaking for the fake", len(r.Changes), client, fake)
+	noun := "changes"
+	if len(r.Changes) == 1 {
+		noun = "change"
+	}
+	return fmt.Sprintf("%d %s: %d breaking for the Go client, %d breaking for the fake", len(r.Changes), noun, client, fake)
 }
 
 // String renders the report for people, section by section.

@@ -190,7 +190,7 @@ func TestRunDiffFlags(t *testing.T) {
 	if err := run(ctx, []string{"-upstream", up, "-out", out, "-changelog", log, "-heading", "v2 (from v1)"}, &buf); err != nil {
 		t.Fatal(err)
 	}
-	want := changelogHead + "\n## v2 (from v1)\n\n1 changes: 1 breaking for the Go client, 1 breaking for the fake.\n\n### Breaking\n\n- Enum values: `- tier_base.slug = premium` [breaking: client, fake]\n"
+	want := changelogHead + "\n## v2 (from v1)\n\n1 change: 1 breaking for the Go client, 1 breaking for the fake.\n\n### Breaking\n\n- Enum values: `- tier_base.slug = premium` [breaking: client, fake]\n"
 	if got := string(mustRead(t, log)); got != want {
 		t.Errorf("changelog =\n%s\nwant\n%s", got, want)
 	}
