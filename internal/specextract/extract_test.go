@@ -131,9 +131,9 @@ func TestDiffOlderSnapshotNamesMultiRegistryOperations(t *testing.T) {
 	}
 	text := rep.String()
 	for _, want := range []string{
-		"+ GET /v2/registries: registries_list [compatible]",
-		"+ GET /v2/registries/{registry_name}/docker-credentials: registries_get_dockerCredentials [compatible]",
-		"+ POST /v2/registries/{registry_name}/garbage-collection: registries_run_garbageCollection [compatible]",
+		"+ GET /v2/registries: registries_list [breaking: fake]",
+		"+ GET /v2/registries/{registry_name}/docker-credentials: registries_get_dockerCredentials [breaking: fake]",
+		"+ POST /v2/registries/{registry_name}/garbage-collection: registries_run_garbageCollection [breaking: fake]",
 		"~ GET /v2/registry/docker-credentials: registry_get_dockerCredentials -> registry_get_dockerCredentials deprecated [compatible]",
 		"+ multiregistry_create.region = ams3 [compatible]",
 		"+ registry_get: 412: $ref registries_precondition_fail_response [compatible]",
