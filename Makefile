@@ -8,12 +8,14 @@ GO          ?= go
 GOTOOLCHAIN ?= auto
 export GOTOOLCHAIN
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
-# The upstream checkout the committed spec was extracted from. Override with
-# UPSTREAM=/path/to/digitalocean/openapi for make spec / make spec-diff.
-PINNED      := ../shared/upstream/digitalocean-openapi-7c1300c4
+# The upstream checkout the committed spec was extracted from, as pinned in
+# spec/upstream.txt (its one non-comment line; make bump rewrites it, and the
+# tests read it too). Override with UPSTREAM=/path/to/digitalocean/openapi for
+# make spec-diff / make bump.
+PINNED      := $(shell sed -n '/^[^\#]/{p;q;}' spec/upstream.txt)
 UPSTREAM    ?= $(PINNED)
 
-.PHONY: compat kubeletcompat bench-build bench all generate spec spec-diff check-generated check-spec fmt-check vet staticcheck lint test test-race vuln fuzz fuzz-short
+.PHONY: compat kubeletcompat bench-build bench all generate spec spec-diff bump test-bump check-generated check-spec fmt-check vet staticcheck lint test test-race vuln fuzz fuzz-short
 
 all: test
 
@@ -21,14 +23,26 @@ all: test
 generate:
 	$(GO) generate ./...
 
-## spec: extract spec/registry.yaml from an upstream checkout, then regenerate
+## spec: extract spec/registry.yaml from the pinned snapshot (overlay guards first), then regenerate
 spec:
-	$(GO) run ./internal/specextract -upstream $(UPSTREAM) -out spec/registry.yaml
+	@if [ "$(UPSTREAM)" != "$(PINNED)" ]; then \
+		echo "spec: extracts the pinned $(PINNED) only; to move to $(UPSTREAM) run make bump UPSTREAM=$(UPSTREAM)"; exit 2; fi
+	$(GO) run ./internal/specextract -upstream $(PINNED) -out spec/registry.yaml -overlay spec/overlay.yaml
 	$(MAKE) generate
 
-## spec-diff: show what a fresh extraction from UPSTREAM would change
+## spec-diff: show what a fresh extraction from UPSTREAM would change, classified; status 2 if breaking
 spec-diff:
-	$(GO) run ./internal/specextract -upstream $(UPSTREAM) -out spec/registry.yaml -diff
+	$(GO) run ./internal/specextract -upstream $(UPSTREAM) -out spec/registry.yaml -overlay spec/overlay.yaml -diff -fail-on-breaking
+
+## bump: move to a new upstream: make bump UPSTREAM=/path/to/openapi (all or nothing; see README)
+bump:
+	@if [ "$(UPSTREAM)" = "$(PINNED)" ] && [ -z "$(FORCE)" ]; then \
+		echo "bump: UPSTREAM is the pinned $(PINNED); give the new checkout: make bump UPSTREAM=/path/to/openapi"; exit 2; fi
+	bash internal/tools/bump.sh "$(UPSTREAM)"
+
+## test-bump: make bump and the upstream watch script, end to end on a copy of the module (a few minutes)
+test-bump:
+	DOCR_TEST_BUMP=1 $(GO) test -count=1 -timeout 30m -run 'TestUpstreamWatch' ./internal/specextract
 
 # GENERATED: what make generate writes (and the spec it reads).
 GENERATED   := gen docrtest/internal/server docrtest/internal/embeddedspec spec
@@ -44,7 +58,7 @@ check-generated: generate
 ## check-spec: the committed spec equals a fresh extraction of the pinned snapshot (skipped when absent)
 check-spec:
 	@if [ -f "$(PINNED)/specification/DigitalOcean-public.v2.yaml" ]; then \
-		$(GO) run ./internal/specextract -upstream $(PINNED) -out spec/registry.yaml -check; \
+		$(GO) run ./internal/specextract -upstream $(PINNED) -out spec/registry.yaml -overlay spec/overlay.yaml -check; \
 	else \
 		echo "check-spec: skipped: pinned upstream snapshot $(PINNED) is not present (normal on a user's clone)"; \
 	fi
@@ -80,7 +94,7 @@ bench:
 	cd bench && ./run.sh
 
 ## test: the whole suite: lint, race tests, generated-code and spec checks, godo compatibility
-test: lint test-race check-generated check-spec compat kubeletcompat bench-build
+test: lint test-race check-generated check-spec test-bump compat kubeletcompat bench-build
 
 FUZZTIME ?= 60s
 

@@ -21,7 +21,7 @@
 //
 // The fake serves three things:
 //
-//   - the registry API: all 37 operations of the spec under /v2/registry
+//   - the registry API: every operation of the spec under /v2/registry
 //     (the deprecated single-registry view) and /v2/registries (the
 //     multi-registry view), on one shared account state;
 //   - POST /v1/oauth/revoke, which revokes issued Docker credentials;

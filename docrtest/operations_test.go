@@ -69,6 +69,25 @@ var allowedExtra = map[string][]string{
 	"registry_delete_repositoryTag":        {"registry_list_repositoryTags"},
 }
 
+// sameOps fails naming the operations only one side has.
+func sameOps(t *testing.T, what string, got, want []string) {
+	t.Helper()
+	var extra, missing []string
+	for _, g := range got {
+		if !slices.Contains(want, g) {
+			extra = append(extra, g)
+		}
+	}
+	for _, w := range want {
+		if !slices.Contains(got, w) {
+			missing = append(missing, w)
+		}
+	}
+	if len(extra)+len(missing) > 0 || len(got) != len(want) {
+		t.Fatalf("%s: operations only in the first %v, only in the test cases %v (lengths %d and %d)", what, extra, missing, len(got), len(want))
+	}
+}
+
 // TestEveryOperationIsTested reads the operation list from the spec (the
 // extracted spec/registry.yaml and the embedded, overlaid spec the fake
 // validates against) and fails for any operation without a test case, and
@@ -88,8 +107,8 @@ func TestEveryOperationIsTested(t *testing.T) {
 		}
 	}
 	slices.Sort(fromFile)
-	equal(t, "operations of spec/registry.yaml vs the test cases", fromFile, cases)
-	equal(t, "docrtest.Operations() vs the test cases", docrtest.Operations(), cases)
+	sameOps(t, "operations of spec/registry.yaml vs the test cases", fromFile, cases)
+	sameOps(t, "docrtest.Operations() vs the test cases", docrtest.Operations(), cases)
 
 	embedded, err := embeddedspec.GetSpec()
 	if err != nil {
@@ -116,7 +135,7 @@ func TestEveryOperationIsTested(t *testing.T) {
 		}
 	}
 	slices.Sort(fromEmbedded)
-	equal(t, "operations of the embedded spec vs the test cases", fromEmbedded, cases)
+	sameOps(t, "operations of the embedded spec vs the test cases", fromEmbedded, cases)
 }
 
 // Facts of the default seed.

@@ -96,7 +96,7 @@ func canonicalOp(op string) (string, bool) {
 	return c, ok
 }
 
-// Operations returns the operationIds of the 37 registry API operations the
+// Operations returns the operationIds of the registry API operations the
 // fake implements, sorted, as the upstream DigitalOcean spec spells them
 // (for example "registries_get_dockerCredentials"). A [Fault] accepts these
 // names, the Go names oapi-codegen derives from them

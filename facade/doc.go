@@ -22,7 +22,7 @@
 //
 // # Everything else
 //
-// [Client.API] returns the full generated client (all 37 operations of the
+// [Client.API] returns the full generated client (every operation of the
 // registry API). Wrap its calls in [Check] to turn any non-2xx answer into an
 // [*APIError]:
 //

@@ -255,44 +255,26 @@ type DockerCredentials struct {
 
 // Error The error body every failed call returns.
 type Error struct {
-	// Id Example: not_found
-	Id string `json:"id"`
-
-	// Message Example: The resource you were accessing could not be found.
-	Message string `json:"message"`
-
-	// RequestId Example: 4d9d8375-3c56-4925-a3e7-eb137fed17e9
+	Id        string  `json:"id"`
+	Message   string  `json:"message"`
 	RequestId *string `json:"request_id,omitempty"`
 }
 
 // GarbageCollection One garbage collection run of a registry.
 type GarbageCollection struct {
-	// BlobsDeleted Example: 42
-	BlobsDeleted *int `json:"blobs_deleted,omitempty"`
-
-	// CreatedAt Example: 2020-10-30T21:03:24Z
-	CreatedAt *time.Time `json:"created_at,omitempty"`
-
-	// FreedBytes Example: 667
-	FreedBytes *int `json:"freed_bytes,omitempty"`
-
-	// RegistryName Example: example
-	RegistryName *string `json:"registry_name,omitempty"`
-
-	// Status Example: requested
-	Status *GarbageCollectionStatus `json:"status,omitempty"`
+	BlobsDeleted *int                     `json:"blobs_deleted,omitempty"`
+	CreatedAt    *time.Time               `json:"created_at,omitempty"`
+	FreedBytes   *int                     `json:"freed_bytes,omitempty"`
+	RegistryName *string                  `json:"registry_name,omitempty"`
+	Status       *GarbageCollectionStatus `json:"status,omitempty"`
 
 	// Type What a garbage collection deletes.
-	Type *GarbageCollectionType `json:"type,omitempty"`
-
-	// UpdatedAt Example: 2020-10-30T21:03:44Z
-	UpdatedAt *time.Time `json:"updated_at,omitempty"`
-
-	// Uuid Example: eff0feee-49c7-4e8f-ba5c-a320c109c8a8
-	Uuid *string `json:"uuid,omitempty"`
+	Type      *GarbageCollectionType `json:"type,omitempty"`
+	UpdatedAt *time.Time             `json:"updated_at,omitempty"`
+	Uuid      *string                `json:"uuid,omitempty"`
 }
 
-// GarbageCollectionStatus Example: requested
+// GarbageCollectionStatus defines model for GarbageCollection.Status.
 type GarbageCollectionStatus string
 
 // GarbageCollectionType What a garbage collection deletes.
@@ -301,14 +283,12 @@ type GarbageCollectionType string
 // Meta Result-set metadata of a paged listing.
 type Meta struct {
 	Meta struct {
-		// Total Example: 1
 		Total int `json:"total"`
 	} `json:"meta"`
 }
 
 // MetaProperties The total count of a paged listing.
 type MetaProperties struct {
-	// Total Example: 1
 	Total *int `json:"total,omitempty"`
 }
 
@@ -317,20 +297,15 @@ type Multiregistry = RegistryBase
 
 // MultiregistryCreate Request body that creates an additional registry.
 type MultiregistryCreate struct {
-	// Name Example: example
-	Name string `json:"name"`
-
-	// Region Example: fra1
-	Region *MultiregistryCreateRegion `json:"region,omitempty"`
-
-	// SubscriptionTierSlug Example: basic
+	Name                 string                                   `json:"name"`
+	Region               *MultiregistryCreateRegion               `json:"region,omitempty"`
 	SubscriptionTierSlug *MultiregistryCreateSubscriptionTierSlug `json:"subscription_tier_slug,omitempty"`
 }
 
-// MultiregistryCreateRegion Example: fra1
+// MultiregistryCreateRegion defines model for MultiregistryCreate.Region.
 type MultiregistryCreateRegion string
 
-// MultiregistryCreateSubscriptionTierSlug Example: basic
+// MultiregistryCreateSubscriptionTierSlug defines model for MultiregistryCreate.SubscriptionTierSlug.
 type MultiregistryCreateSubscriptionTierSlug string
 
 // PageLinks The page links of a paged listing.
@@ -352,19 +327,10 @@ type Pagination struct {
 
 // Registry The account's container registry.
 type Registry struct {
-	// CreatedAt Example: 2020-03-21T16:02:37Z
-	CreatedAt *time.Time `json:"created_at,omitempty"`
-
-	// Name Example: example
-	Name *string `json:"name,omitempty"`
-
-	// Region Example: fra1
-	Region *string `json:"region,omitempty"`
-
-	// StorageUsageBytes Example: 29393920
-	StorageUsageBytes *int `json:"storage_usage_bytes,omitempty"`
-
-	// StorageUsageBytesUpdatedAt Example: 2020-11-04T21:39:49.530562231Z
+	CreatedAt                  *time.Time `json:"created_at,omitempty"`
+	Name                       *string    `json:"name,omitempty"`
+	Region                     *string    `json:"region,omitempty"`
+	StorageUsageBytes          *int       `json:"storage_usage_bytes,omitempty"`
 	StorageUsageBytesUpdatedAt *time.Time `json:"storage_usage_bytes_updated_at,omitempty"`
 
 	// Subscription The account's registry subscription.
@@ -374,39 +340,25 @@ type Registry struct {
 
 // RegistryBase Fields shared by every registry representation.
 type RegistryBase struct {
-	// CreatedAt Example: 2020-03-21T16:02:37Z
-	CreatedAt *time.Time `json:"created_at,omitempty"`
-
-	// Name Example: example
-	Name *string `json:"name,omitempty"`
-
-	// Region Example: fra1
-	Region *string `json:"region,omitempty"`
-
-	// StorageUsageBytes Example: 29393920
-	StorageUsageBytes *int `json:"storage_usage_bytes,omitempty"`
-
-	// StorageUsageBytesUpdatedAt Example: 2020-11-04T21:39:49.530562231Z
+	CreatedAt                  *time.Time `json:"created_at,omitempty"`
+	Name                       *string    `json:"name,omitempty"`
+	Region                     *string    `json:"region,omitempty"`
+	StorageUsageBytes          *int       `json:"storage_usage_bytes,omitempty"`
 	StorageUsageBytesUpdatedAt *time.Time `json:"storage_usage_bytes_updated_at,omitempty"`
 	Uuid                       *string    `json:"uuid,omitempty"`
 }
 
 // RegistryCreate Request body that creates the account's registry.
 type RegistryCreate struct {
-	// Name Example: example
-	Name string `json:"name"`
-
-	// Region Example: fra1
-	Region *RegistryCreateRegion `json:"region,omitempty"`
-
-	// SubscriptionTierSlug Example: basic
+	Name                 string                             `json:"name"`
+	Region               *RegistryCreateRegion              `json:"region,omitempty"`
 	SubscriptionTierSlug RegistryCreateSubscriptionTierSlug `json:"subscription_tier_slug"`
 }
 
-// RegistryCreateRegion Example: fra1
+// RegistryCreateRegion defines model for RegistryCreate.Region.
 type RegistryCreateRegion string
 
-// RegistryCreateSubscriptionTierSlug Example: basic
+// RegistryCreateSubscriptionTierSlug defines model for RegistryCreate.SubscriptionTierSlug.
 type RegistryCreateSubscriptionTierSlug string
 
 // RegistryRunGc Request body that starts a garbage collection.
@@ -418,132 +370,70 @@ type RegistryRunGc struct {
 // Repository A repository, as the page-number listing returns it.
 type Repository struct {
 	// LatestTag A tag in a repository.
-	LatestTag *RepositoryTag `json:"latest_tag,omitempty"`
-
-	// Name Example: repo-1
-	Name *string `json:"name,omitempty"`
-
-	// RegistryName Example: example
-	RegistryName *string `json:"registry_name,omitempty"`
-
-	// TagCount Example: 1
-	TagCount *int `json:"tag_count,omitempty"`
+	LatestTag    *RepositoryTag `json:"latest_tag,omitempty"`
+	Name         *string        `json:"name,omitempty"`
+	RegistryName *string        `json:"registry_name,omitempty"`
+	TagCount     *int           `json:"tag_count,omitempty"`
 }
 
 // RepositoryBlob A blob referenced by a manifest.
 type RepositoryBlob struct {
-	// CompressedSizeBytes Example: 2803255
-	CompressedSizeBytes *int `json:"compressed_size_bytes,omitempty"`
-
-	// Digest Example: sha256:cb8a924afdf0229ef7515d9e5b3024e23b3eb03ddbba287f4a19c6ac90b8d221
-	Digest *string `json:"digest,omitempty"`
+	CompressedSizeBytes *int    `json:"compressed_size_bytes,omitempty"`
+	Digest              *string `json:"digest,omitempty"`
 }
 
 // RepositoryManifest A manifest in a repository, with its tags and blobs.
 type RepositoryManifest struct {
-	Blobs *[]RepositoryBlob `json:"blobs,omitempty"`
-
-	// CompressedSizeBytes Example: 2803255
-	CompressedSizeBytes *int `json:"compressed_size_bytes,omitempty"`
-
-	// Digest Example: sha256:cb8a924afdf0229ef7515d9e5b3024e23b3eb03ddbba287f4a19c6ac90b8d221
-	Digest *string `json:"digest,omitempty"`
-
-	// RegistryName Example: example
-	RegistryName *string `json:"registry_name,omitempty"`
-
-	// Repository Example: repo-1
-	Repository *string `json:"repository,omitempty"`
-
-	// SizeBytes Example: 5861888
-	SizeBytes *int `json:"size_bytes,omitempty"`
-
-	// Tags Example: ["latest","v1","v2"]
-	Tags *[]string `json:"tags,omitempty"`
-
-	// UpdatedAt Example: 2020-04-09T23:54:25Z
-	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+	Blobs               *[]RepositoryBlob `json:"blobs,omitempty"`
+	CompressedSizeBytes *int              `json:"compressed_size_bytes,omitempty"`
+	Digest              *string           `json:"digest,omitempty"`
+	RegistryName        *string           `json:"registry_name,omitempty"`
+	Repository          *string           `json:"repository,omitempty"`
+	SizeBytes           *int              `json:"size_bytes,omitempty"`
+	Tags                *[]string         `json:"tags,omitempty"`
+	UpdatedAt           *time.Time        `json:"updated_at,omitempty"`
 }
 
 // RepositoryTag A tag in a repository.
 type RepositoryTag struct {
-	// CompressedSizeBytes Example: 2803255
-	CompressedSizeBytes *int `json:"compressed_size_bytes,omitempty"`
-
-	// ManifestDigest Example: sha256:cb8a924afdf0229ef7515d9e5b3024e23b3eb03ddbba287f4a19c6ac90b8d221
-	ManifestDigest *string `json:"manifest_digest,omitempty"`
-
-	// RegistryName Example: example
-	RegistryName *string `json:"registry_name,omitempty"`
-
-	// Repository Example: repo-1
-	Repository *string `json:"repository,omitempty"`
-
-	// SizeBytes Example: 5861888
-	SizeBytes *int `json:"size_bytes,omitempty"`
-
-	// Tag Example: latest
-	Tag *string `json:"tag,omitempty"`
-
-	// UpdatedAt Example: 2020-04-09T23:54:25Z
-	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+	CompressedSizeBytes *int       `json:"compressed_size_bytes,omitempty"`
+	ManifestDigest      *string    `json:"manifest_digest,omitempty"`
+	RegistryName        *string    `json:"registry_name,omitempty"`
+	Repository          *string    `json:"repository,omitempty"`
+	SizeBytes           *int       `json:"size_bytes,omitempty"`
+	Tag                 *string    `json:"tag,omitempty"`
+	UpdatedAt           *time.Time `json:"updated_at,omitempty"`
 }
 
 // RepositoryV2 A repository with its latest manifest, as the page-token listing returns it.
 type RepositoryV2 struct {
 	// LatestManifest A manifest in a repository, with its tags and blobs.
 	LatestManifest *RepositoryManifest `json:"latest_manifest,omitempty"`
-
-	// ManifestCount Example: 1
-	ManifestCount *int `json:"manifest_count,omitempty"`
-
-	// Name Example: repo-1
-	Name *string `json:"name,omitempty"`
-
-	// RegistryName Example: example
-	RegistryName *string `json:"registry_name,omitempty"`
-
-	// TagCount Example: 1
-	TagCount *int `json:"tag_count,omitempty"`
+	ManifestCount  *int                `json:"manifest_count,omitempty"`
+	Name           *string             `json:"name,omitempty"`
+	RegistryName   *string             `json:"registry_name,omitempty"`
+	TagCount       *int                `json:"tag_count,omitempty"`
 }
 
 // Subscription The account's registry subscription.
 type Subscription struct {
-	// CreatedAt Example: 2020-01-23T21:19:12Z
 	CreatedAt *time.Time `json:"created_at,omitempty"`
 
 	// Tier The limits and prices of a subscription tier.
-	Tier *SubscriptionTierBase `json:"tier,omitempty"`
-
-	// UpdatedAt Example: 2020-11-05T15:53:24Z
-	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+	Tier      *SubscriptionTierBase `json:"tier,omitempty"`
+	UpdatedAt *time.Time            `json:"updated_at,omitempty"`
 }
 
 // SubscriptionTierBase The limits and prices of a subscription tier.
 type SubscriptionTierBase struct {
-	// AllowStorageOverage Example: true
-	AllowStorageOverage *bool `json:"allow_storage_overage,omitempty"`
-
-	// IncludedBandwidthBytes Example: 5368709120
-	IncludedBandwidthBytes *int `json:"included_bandwidth_bytes,omitempty"`
-
-	// IncludedRepositories Example: 5
-	IncludedRepositories *int `json:"included_repositories,omitempty"`
-
-	// IncludedStorageBytes Example: 5368709120
-	IncludedStorageBytes *int `json:"included_storage_bytes,omitempty"`
-
-	// MonthlyPriceInCents Example: 500
-	MonthlyPriceInCents *int `json:"monthly_price_in_cents,omitempty"`
-
-	// Name Example: Basic
-	Name *string `json:"name,omitempty"`
-
-	// Slug Example: basic
-	Slug *string `json:"slug,omitempty"`
-
-	// StorageOveragePriceInCents Example: 2
-	StorageOveragePriceInCents *int `json:"storage_overage_price_in_cents,omitempty"`
+	AllowStorageOverage        *bool   `json:"allow_storage_overage,omitempty"`
+	IncludedBandwidthBytes     *int    `json:"included_bandwidth_bytes,omitempty"`
+	IncludedRepositories       *int    `json:"included_repositories,omitempty"`
+	IncludedStorageBytes       *int    `json:"included_storage_bytes,omitempty"`
+	MonthlyPriceInCents        *int    `json:"monthly_price_in_cents,omitempty"`
+	Name                       *string `json:"name,omitempty"`
+	Slug                       *string `json:"slug,omitempty"`
+	StorageOveragePriceInCents *int    `json:"storage_overage_price_in_cents,omitempty"`
 }
 
 // SubscriptionTierEligibilityReason Why an account cannot move to a subscription tier.
@@ -551,22 +441,17 @@ type SubscriptionTierEligibilityReason string
 
 // SubscriptionTierExtended Whether the account may switch to a subscription tier.
 type SubscriptionTierExtended struct {
-	// EligibilityReasons Example: ["OverRepositoryLimit"]
 	EligibilityReasons *[]SubscriptionTierEligibilityReason `json:"eligibility_reasons,omitempty"`
-
-	// Eligible Example: true
-	Eligible *bool `json:"eligible,omitempty"`
+	Eligible           *bool                                `json:"eligible,omitempty"`
 }
 
 // UpdateRegistry Request body that updates a garbage collection.
 type UpdateRegistry struct {
-	// Cancel Example: true
 	Cancel *bool `json:"cancel,omitempty"`
 }
 
 // ValidateRegistry Request body that checks a registry name.
 type ValidateRegistry struct {
-	// Name Example: example
 	Name string `json:"name"`
 }
 
@@ -614,7 +499,6 @@ type AllRepositoriesResponse struct {
 	// Links The page links of a paged listing.
 	Links *PageLinks `json:"links,omitempty"`
 	Meta  struct {
-		// Total Example: 1
 		Total int `json:"total"`
 	} `json:"meta"`
 	Repositories *[]Repository `json:"repositories,omitempty"`
@@ -625,7 +509,6 @@ type AllRepositoriesV2Response struct {
 	// Links The page links of a paged listing.
 	Links *PageLinks `json:"links,omitempty"`
 	Meta  struct {
-		// Total Example: 1
 		Total int `json:"total"`
 	} `json:"meta"`
 	Repositories *[]RepositoryV2 `json:"repositories,omitempty"`
@@ -681,38 +564,18 @@ type RegistryInfoResponse struct {
 // RegistryOptionsResponse defines model for registry_options_response.
 type RegistryOptionsResponse struct {
 	Options *struct {
-		// AvailableRegions Example: ["nyc3"]
 		AvailableRegions  *[]string `json:"available_regions,omitempty"`
 		SubscriptionTiers *[]struct {
-			// AllowStorageOverage Example: true
-			AllowStorageOverage *bool `json:"allow_storage_overage,omitempty"`
-
-			// EligibilityReasons Example: ["OverRepositoryLimit"]
-			EligibilityReasons *[]SubscriptionTierEligibilityReason `json:"eligibility_reasons,omitempty"`
-
-			// Eligible Example: true
-			Eligible *bool `json:"eligible,omitempty"`
-
-			// IncludedBandwidthBytes Example: 5368709120
-			IncludedBandwidthBytes *int `json:"included_bandwidth_bytes,omitempty"`
-
-			// IncludedRepositories Example: 5
-			IncludedRepositories *int `json:"included_repositories,omitempty"`
-
-			// IncludedStorageBytes Example: 5368709120
-			IncludedStorageBytes *int `json:"included_storage_bytes,omitempty"`
-
-			// MonthlyPriceInCents Example: 500
-			MonthlyPriceInCents *int `json:"monthly_price_in_cents,omitempty"`
-
-			// Name Example: Basic
-			Name *string `json:"name,omitempty"`
-
-			// Slug Example: basic
-			Slug *string `json:"slug,omitempty"`
-
-			// StorageOveragePriceInCents Example: 2
-			StorageOveragePriceInCents *int `json:"storage_overage_price_in_cents,omitempty"`
+			AllowStorageOverage        *bool                                `json:"allow_storage_overage,omitempty"`
+			EligibilityReasons         *[]SubscriptionTierEligibilityReason `json:"eligibility_reasons,omitempty"`
+			Eligible                   *bool                                `json:"eligible,omitempty"`
+			IncludedBandwidthBytes     *int                                 `json:"included_bandwidth_bytes,omitempty"`
+			IncludedRepositories       *int                                 `json:"included_repositories,omitempty"`
+			IncludedStorageBytes       *int                                 `json:"included_storage_bytes,omitempty"`
+			MonthlyPriceInCents        *int                                 `json:"monthly_price_in_cents,omitempty"`
+			Name                       *string                              `json:"name,omitempty"`
+			Slug                       *string                              `json:"slug,omitempty"`
+			StorageOveragePriceInCents *int                                 `json:"storage_overage_price_in_cents,omitempty"`
 		} `json:"subscription_tiers,omitempty"`
 	} `json:"options,omitempty"`
 }
@@ -723,7 +586,6 @@ type RepositoryManifestsResponse struct {
 	Links     *PageLinks            `json:"links,omitempty"`
 	Manifests *[]RepositoryManifest `json:"manifests,omitempty"`
 	Meta      struct {
-		// Total Example: 1
 		Total int `json:"total"`
 	} `json:"meta"`
 }
@@ -733,7 +595,6 @@ type RepositoryTagsResponse struct {
 	// Links The page links of a paged listing.
 	Links *PageLinks `json:"links,omitempty"`
 	Meta  struct {
-		// Total Example: 1
 		Total int `json:"total"`
 	} `json:"meta"`
 	Tags *[]RepositoryTag `json:"tags,omitempty"`
@@ -759,7 +620,6 @@ type UnexpectedErrorResponse = Error
 
 // RegistriesUpdateSubscriptionJSONBody defines parameters for RegistriesUpdateSubscription.
 type RegistriesUpdateSubscriptionJSONBody struct {
-	// TierSlug Example: basic
 	TierSlug *RegistriesUpdateSubscriptionJSONBodyTierSlug `json:"tier_slug,omitempty"`
 }
 
@@ -805,7 +665,6 @@ type RegistryGetDockerCredentialsParams struct {
 
 // RegistryUpdateSubscriptionJSONBody defines parameters for RegistryUpdateSubscription.
 type RegistryUpdateSubscriptionJSONBody struct {
-	// TierSlug Example: basic
 	TierSlug *RegistryUpdateSubscriptionJSONBodyTierSlug `json:"tier_slug,omitempty"`
 }
 

@@ -33,8 +33,8 @@ var methods = []string{"get", "put", "post", "delete", "options", "head", "patch
 // text; the upstream prose is dropped.
 const header = `# Registry portion of the DigitalOcean public API, extracted from
 # github.com/digitalocean/openapi (Apache-2.0) by internal/specextract.
-# Facts only (paths, parameters, schemas, enums, examples); upstream prose is dropped.
-# Do not edit: run "make spec UPSTREAM=/path/to/openapi". Fixes go in spec/overlay.yaml.
+# Facts only (paths, parameters, schemas, enums); upstream prose and examples are dropped.
+# Do not edit: run "make bump UPSTREAM=/path/to/openapi". Fixes go in spec/overlay.yaml.
 `
 
 // isRegistryPath reports whether p belongs to the registry portion.
@@ -406,8 +406,11 @@ var nameMaps = map[string]bool{
 // valueKeys hold literal data.
 var valueKeys = map[string]bool{"example": true, "default": true, "enum": true, "value": true, "mapping": true}
 
-// stripProse removes description, summary and x-codeSamples from OpenAPI
-// objects, leaving names and literal values intact.
+// stripProse removes description, summary, x-codeSamples and the example
+// values from OpenAPI objects, leaving names and literal values intact.
+// Upstream examples hold upstream sentences (error messages, for one), and
+// an example becomes a doc comment in gen/, so none is kept: the project's
+// own examples, where it wants any, live in spec/overlay.yaml.
 func stripProse(v any, c jsonCtx) {
 	switch t := v.(type) {
 	case map[string]any:
@@ -418,6 +421,8 @@ func stripProse(v any, c jsonCtx) {
 			delete(t, "description")
 			delete(t, "summary")
 			delete(t, "x-codeSamples")
+			delete(t, "example")
+			delete(t, "examples")
 		}
 		for k, child := range t {
 			switch {

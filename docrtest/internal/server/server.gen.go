@@ -1640,7 +1640,6 @@ type AllRepositoriesResponseJSONResponse struct {
 		// Links The page links of a paged listing.
 		Links *PageLinks `json:"links,omitempty"`
 		Meta  struct {
-			// Total Example: 1
 			Total int `json:"total"`
 		} `json:"meta"`
 		Repositories *[]Repository `json:"repositories,omitempty"`
@@ -1659,7 +1658,6 @@ type AllRepositoriesV2ResponseJSONResponse struct {
 		// Links The page links of a paged listing.
 		Links *PageLinks `json:"links,omitempty"`
 		Meta  struct {
-			// Total Example: 1
 			Total int `json:"total"`
 		} `json:"meta"`
 		Repositories *[]RepositoryV2 `json:"repositories,omitempty"`
@@ -1812,38 +1810,18 @@ type RegistryOptionsResponseResponseHeaders struct {
 type RegistryOptionsResponseJSONResponse struct {
 	Body struct {
 		Options *struct {
-			// AvailableRegions Example: ["nyc3"]
 			AvailableRegions  *[]string `json:"available_regions,omitempty"`
 			SubscriptionTiers *[]struct {
-				// AllowStorageOverage Example: true
-				AllowStorageOverage *bool `json:"allow_storage_overage,omitempty"`
-
-				// EligibilityReasons Example: ["OverRepositoryLimit"]
-				EligibilityReasons *[]SubscriptionTierEligibilityReason `json:"eligibility_reasons,omitempty"`
-
-				// Eligible Example: true
-				Eligible *bool `json:"eligible,omitempty"`
-
-				// IncludedBandwidthBytes Example: 5368709120
-				IncludedBandwidthBytes *int `json:"included_bandwidth_bytes,omitempty"`
-
-				// IncludedRepositories Example: 5
-				IncludedRepositories *int `json:"included_repositories,omitempty"`
-
-				// IncludedStorageBytes Example: 5368709120
-				IncludedStorageBytes *int `json:"included_storage_bytes,omitempty"`
-
-				// MonthlyPriceInCents Example: 500
-				MonthlyPriceInCents *int `json:"monthly_price_in_cents,omitempty"`
-
-				// Name Example: Basic
-				Name *string `json:"name,omitempty"`
-
-				// Slug Example: basic
-				Slug *string `json:"slug,omitempty"`
-
-				// StorageOveragePriceInCents Example: 2
-				StorageOveragePriceInCents *int `json:"storage_overage_price_in_cents,omitempty"`
+				AllowStorageOverage        *bool                                `json:"allow_storage_overage,omitempty"`
+				EligibilityReasons         *[]SubscriptionTierEligibilityReason `json:"eligibility_reasons,omitempty"`
+				Eligible                   *bool                                `json:"eligible,omitempty"`
+				IncludedBandwidthBytes     *int                                 `json:"included_bandwidth_bytes,omitempty"`
+				IncludedRepositories       *int                                 `json:"included_repositories,omitempty"`
+				IncludedStorageBytes       *int                                 `json:"included_storage_bytes,omitempty"`
+				MonthlyPriceInCents        *int                                 `json:"monthly_price_in_cents,omitempty"`
+				Name                       *string                              `json:"name,omitempty"`
+				Slug                       *string                              `json:"slug,omitempty"`
+				StorageOveragePriceInCents *int                                 `json:"storage_overage_price_in_cents,omitempty"`
 			} `json:"subscription_tiers,omitempty"`
 		} `json:"options,omitempty"`
 	}
@@ -1862,7 +1840,6 @@ type RepositoryManifestsResponseJSONResponse struct {
 		Links     *PageLinks            `json:"links,omitempty"`
 		Manifests *[]RepositoryManifest `json:"manifests,omitempty"`
 		Meta      struct {
-			// Total Example: 1
 			Total int `json:"total"`
 		} `json:"meta"`
 	}
@@ -1880,7 +1857,6 @@ type RepositoryTagsResponseJSONResponse struct {
 		// Links The page links of a paged listing.
 		Links *PageLinks `json:"links,omitempty"`
 		Meta  struct {
-			// Total Example: 1
 			Total int `json:"total"`
 		} `json:"meta"`
 		Tags *[]RepositoryTag `json:"tags,omitempty"`
