@@ -1,6 +1,7 @@
 package dockerconfig
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -107,6 +108,10 @@ type Writer struct {
 	// testHook, when set by tests, is called after each step of a write and
 	// can fail it (fault injection).
 	testHook func(step string) error
+	// helperDeadline, when set by tests, replaces context.WithTimeout for
+	// the helperTimeout bound of each helper run, so that a test decides
+	// when a hung helper's time is up.
+	helperDeadline func(context.Context, time.Duration) (context.Context, context.CancelFunc)
 }
 
 // Path returns the config.json path: Join(dir, "config.json") when dir is not
