@@ -12,41 +12,61 @@ import (
 )
 
 // Deadline is a context whose deadline expires only when Expire is called.
-// Its Err is context.DeadlineExceeded after Expire, context.Canceled after
-// its parent is cancelled, nil before. Children created from it with the
-// context package see the same errors.
+// Its Err is context.DeadlineExceeded after Expire, its parent's error after
+// the parent ends, context.Canceled after Stop, nil before. Contexts derived
+// from it with the context package see the same error.
 type Deadline struct {
-	context.Context
-	cancel context.CancelCauseFunc
-	once   sync.Once
+	parent context.Context
+	done   chan struct{}
+	stop   func() bool
+
+	mu  sync.Mutex
+	err error
 }
 
 // WithDeadline returns a context derived from parent whose deadline passes
-// when Expire is called. Call Stop (or Expire) when done with it.
+// when Expire is called. Call Stop when done with it.
 func WithDeadline(parent context.Context) *Deadline {
-	ctx, cancel := context.WithCancelCause(parent)
-	return &Deadline{Context: ctx, cancel: cancel}
+	d := &Deadline{parent: parent, done: make(chan struct{})}
+	d.stop = context.AfterFunc(parent, func() { d.end(parent.Err()) })
+	return d
+}
+
+// end ends the context with err unless it has ended already.
+func (d *Deadline) end(err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.err == nil {
+		d.err = err
+		close(d.done)
+	}
 }
 
 // Expire makes the deadline pass now. Calling it again does nothing.
-func (d *Deadline) Expire() {
-	d.once.Do(func() { d.cancel(context.DeadlineExceeded) })
+func (d *Deadline) Expire() { d.end(context.DeadlineExceeded) }
+
+// Stop ends the context with context.Canceled (unless it has ended
+// already) and releases its resources.
+func (d *Deadline) Stop() {
+	d.stop()
+	d.end(context.Canceled)
 }
 
-// Stop releases the context's resources; Err becomes context.Canceled
-// unless the deadline passed first.
-func (d *Deadline) Stop() { d.cancel(context.Canceled) }
+// Deadline reports the parent's deadline: this one has no time.
+func (d *Deadline) Deadline() (time.Time, bool) { return d.parent.Deadline() }
 
-// Err reports context.DeadlineExceeded once Expire was called.
+// Done is closed when the context ends.
+func (d *Deadline) Done() <-chan struct{} { return d.done }
+
+// Err reports why the context ended, nil while it has not.
 func (d *Deadline) Err() error {
-	if d.Context.Err() == nil {
-		return nil
-	}
-	if context.Cause(d.Context) == context.DeadlineExceeded {
-		return context.DeadlineExceeded
-	}
-	return d.Context.Err()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.err
 }
+
+// Value returns the parent's value for key.
+func (d *Deadline) Value(key any) any { return d.parent.Value(key) }
 
 // HangGuard is how long a test waits for something that should happen at
 // once before it declares a hang: far above what any step needs on a
