@@ -8,7 +8,7 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 PINNED      := ../shared/upstream/digitalocean-openapi-7c1300c4
 UPSTREAM    ?= $(PINNED)
 
-.PHONY: compat bench-build bench all generate spec spec-diff check-generated check-spec fmt-check vet staticcheck lint test test-race vuln fuzz fuzz-short
+.PHONY: compat bench-build bench test-stress all generate spec spec-diff check-generated check-spec fmt-check vet staticcheck lint test test-race vuln fuzz fuzz-short
 
 all: test
 
@@ -69,6 +69,10 @@ bench:
 
 ## test: the whole suite: lint, race tests, generated-code and spec checks, godo compatibility
 test: lint test-race check-generated check-spec compat bench-build
+
+## test-stress: go test -race ./... STRESS_N times (default 5) with every core busy; not in CI
+test-stress:
+	GO=$(GO) bash internal/tools/stress.sh
 
 FUZZTIME ?= 60s
 

@@ -13,6 +13,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"net/url"
@@ -20,7 +21,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -55,6 +58,15 @@ func TestMain(m *testing.M) {
 }
 
 func testMain(m *testing.M) int {
+	// The tests spend their time waiting for subprocesses and fake
+	// servers, each in its own directories with its own fake: run more of
+	// them at once than there are CPUs, unless -test.parallel was given.
+	flag.Parse()
+	explicit := false
+	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
+	if !explicit {
+		_ = flag.Set("test.parallel", strconv.Itoa(max(8, 4*runtime.GOMAXPROCS(0))))
+	}
 	root, err := os.MkdirTemp("", "docr-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
