@@ -133,7 +133,7 @@ func TestFakeAPIErrors(t *testing.T) {
 func TestDemo(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	// A demo that hangs is killed by the run's 30 s hang guard.
+	// A demo that hangs is killed by the run's hang guard (runGuard).
 	r := ok(t, h.docr("demo"))
 	for i := 1; i <= 6; i++ {
 		if step := "[" + string(rune('0'+i)) + "/6] "; strings.Count(r.stdout, step) != 1 {

@@ -133,7 +133,7 @@ func TestTimeout(t *testing.T) {
 	// Every call to the credentials endpoint would answer after an hour
 	// (the fake stops waiting when docr hangs up); with --timeout 200ms
 	// each of the 4 attempts gives up. A docr that ignored --timeout would
-	// be killed by the run's 30 s hang guard, failing the test.
+	// be killed by the run's hang guard (runGuard), failing the test.
 	if err := h.srv.Inject(docrtest.Fault{Op: "registry_get_dockerCredentials", Latency: time.Hour, Times: -1}); err != nil {
 		t.Fatal(err)
 	}

@@ -143,8 +143,8 @@ func TestHardeningCLINoSecretInAnyOutput(t *testing.T) {
 				h.set("DIGITALOCEAN_TOKEN", strings.ReplaceAll(tt.tok, "TOKEN", h.srv.Token))
 			}
 			for _, cmd := range [][]string{{"docker-config"}, {"login"}, {"kubernetes-manifest", "--registry", "example"}} {
-				// A docr that hangs is killed by the run's 30 s hang
-				// guard, which fails the test.
+				// A docr that hangs is killed by the run's hang guard
+				// (runGuard), which fails the test.
 				r := h.docr(append(cmd, tt.args...)...)
 				cleanFailure(t, h, r)
 				if !strings.Contains(r.stderr, tt.want) {

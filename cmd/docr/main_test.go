@@ -35,6 +35,10 @@ import (
 
 const modulePath = "github.com/docr-dev/docr"
 
+// runGuard is how long one run of a program may take before the test
+// declares it hung, kills it and fails.
+const runGuard = 2 * time.Minute
+
 var (
 	// binDir holds docr and the docker-credential-docr symbolic link to it.
 	binDir string
@@ -243,7 +247,9 @@ func (h *harness) dockerClient(args ...string) result {
 
 func (h *harness) exec(prog, stdin string, args ...string) result {
 	h.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	// A hang guard, not a speed limit: a run takes well under a second
+	// alone, a few seconds on a loaded machine under -race.
+	ctx, cancel := context.WithTimeout(context.Background(), runGuard)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, prog, args...)
 	cmd.Env = h.environ()
@@ -251,7 +257,7 @@ func (h *harness) exec(prog, stdin string, args ...string) result {
 	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.WaitDelay = 5 * time.Second
+	cmd.WaitDelay = 10 * time.Second
 	err := cmd.Run()
 	r := result{args: append([]string{filepath.Base(prog)}, args...), stdout: stdout.String(), stderr: stderr.String()}
 	var ee *exec.ExitError
