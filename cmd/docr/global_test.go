@@ -112,7 +112,7 @@ func TestAPIURL(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t)
 		h.set("DIGITALOCEAN_API_URL", dead.URL)
-		r := h.docr("docker-config", "--timeout", "2s")
+		r := h.docr("docker-config", "--timeout", "20s")
 		fails(t, r, 1, "connection refused", "after 4 attempts")
 	})
 	t.Run("invalid", func(t *testing.T) {
@@ -351,7 +351,7 @@ func TestFailuresShowNoSecrets(t *testing.T) {
 	inject(docrtest.Fault{Op: "registry_get_dockerCredentials", Action: docrtest.Truncate})
 	run(h.docr("docker-config"))
 	inject(docrtest.Fault{Op: "registries_get_dockerCredentials", Action: docrtest.Hangup, Times: -1})
-	run(h.docr("kubernetes-manifest", "--registry", "example", "--timeout", "2s"))
+	run(h.docr("kubernetes-manifest", "--registry", "example", "--timeout", "20s"))
 	inject(docrtest.Fault{Op: "registries_get_dockerCredentials", Action: docrtest.Truncate})
 	run(h.docr("kubernetes-manifest", "--registry", "example"))
 	inject(docrtest.Fault{Op: "registry_get_dockerCredentials", Action: docrtest.Redirect})

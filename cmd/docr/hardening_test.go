@@ -268,7 +268,7 @@ func TestHardeningKubernetesManifestAllOrNothing(t *testing.T) {
 		{"credentials fail after the lookup", docrtest.Fault{Op: "registry_get_dockerCredentials", Status: 403, Times: -1}, nil},
 		{"credentials fail for a named registry", docrtest.Fault{Op: "registries_get_dockerCredentials", Status: 500, Times: -1}, []string{"--registry", "example"}},
 		{"credentials answer cut in half", docrtest.Fault{Op: "registry_get_dockerCredentials", Action: docrtest.Truncate, Times: -1}, nil},
-		{"connection closed mid-answer", docrtest.Fault{Op: "registries_get_dockerCredentials", Action: docrtest.Hangup, Times: -1}, []string{"--registry", "example", "--timeout", "2s"}},
+		{"connection closed mid-answer", docrtest.Fault{Op: "registries_get_dockerCredentials", Action: docrtest.Hangup, Times: -1}, []string{"--registry", "example", "--timeout", "20s"}},
 		{"HTML instead of credentials", docrtest.Fault{Op: "registry_get_dockerCredentials", Action: docrtest.NotJSON, Status: 200, Times: -1}, nil},
 	}
 	for _, f := range faults {
