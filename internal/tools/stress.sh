@@ -20,6 +20,9 @@ STRESS_HOG_MAX="${STRESS_HOG_MAX:-14400}"
 GO="${GO:-go}"
 # Extra arguments for go test, e.g. STRESS_ARGS='-run TestHelper'.
 STRESS_ARGS="${STRESS_ARGS:-}"
+# go test's per-package limit: the hogs slow everything down, so the default
+# 10m, meant for an idle machine, would turn a slow package into a failure.
+STRESS_TIMEOUT="${STRESS_TIMEOUT:-30m}"
 
 case "$STRESS_N$STRESS_HOGS$STRESS_HOG_MAX" in
 *[!0-9]*) echo "stress: STRESS_N, STRESS_HOGS and STRESS_HOG_MAX must be whole numbers" >&2; exit 2 ;;
@@ -45,7 +48,7 @@ for _ in $(seq 1 "$STRESS_HOGS"); do
 	timeout "$STRESS_HOG_MAX" sh -c 'while :; do :; done' &
 	hogs+=("$!")
 done
-echo "stress: $STRESS_N runs of go test -race -count=1 ./... $STRESS_ARGS with $STRESS_HOGS CPU hogs (logs in $logs)"
+echo "stress: $STRESS_N runs of go test -race -count=1 -timeout $STRESS_TIMEOUT $STRESS_ARGS ./... with $STRESS_HOGS CPU hogs (logs in $logs)"
 
 failed_runs=0
 start_all=$(date +%s)
@@ -53,7 +56,7 @@ for i in $(seq 1 "$STRESS_N"); do
 	log="$logs/run-$i.log"
 	start=$(date +%s)
 	# shellcheck disable=SC2086 # STRESS_ARGS is a list of words
-	if "$GO" test -race -count=1 $STRESS_ARGS ./... >"$log" 2>&1; then
+	if "$GO" test -race -count=1 -timeout "$STRESS_TIMEOUT" $STRESS_ARGS ./... >"$log" 2>&1; then
 		echo "stress: run $i/$STRESS_N: ok ($(($(date +%s) - start)) s)"
 	else
 		failed_runs=$((failed_runs + 1))
