@@ -30,7 +30,11 @@ esac
 
 logs=$(mktemp -d "${TMPDIR:-/tmp}/docr-stress.XXXXXX")
 hogs=()
+gotest=""
 cleanup() {
+	if [ -n "$gotest" ]; then
+		kill "$gotest" 2>/dev/null || true
+	fi
 	for pid in "${hogs[@]}"; do
 		kill "$pid" 2>/dev/null || true
 	done
@@ -55,8 +59,15 @@ start_all=$(date +%s)
 for i in $(seq 1 "$STRESS_N"); do
 	log="$logs/run-$i.log"
 	start=$(date +%s)
+	# In the background so that a signal reaches the trap at once (bash
+	# runs traps only between commands, and wait is interruptible).
 	# shellcheck disable=SC2086 # STRESS_ARGS is a list of words
-	if "$GO" test -race -count=1 -timeout "$STRESS_TIMEOUT" $STRESS_ARGS ./... >"$log" 2>&1; then
+	"$GO" test -race -count=1 -timeout "$STRESS_TIMEOUT" $STRESS_ARGS ./... >"$log" 2>&1 &
+	gotest=$!
+	rc=0
+	wait "$gotest" || rc=$?
+	gotest=""
+	if [ "$rc" -eq 0 ]; then
 		echo "stress: run $i/$STRESS_N: ok ($(($(date +%s) - start)) s)"
 	else
 		failed_runs=$((failed_runs + 1))
