@@ -32,11 +32,15 @@ func WithDeadline(parent context.Context) *Deadline {
 	return d
 }
 
-// end ends the context with err unless it has ended already.
+// end ends the context with err unless it has ended already. A parent
+// that has ended wins, even before the AfterFunc callback has run.
 func (d *Deadline) end(err error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.err == nil {
+		if perr := d.parent.Err(); perr != nil {
+			err = perr
+		}
 		d.err = err
 		close(d.done)
 	}
@@ -60,6 +64,9 @@ func (d *Deadline) Done() <-chan struct{} { return d.done }
 
 // Err reports why the context ended, nil while it has not.
 func (d *Deadline) Err() error {
+	if d.parent.Err() != nil {
+		d.end(nil) // the parent's error, now rather than when AfterFunc runs
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.err
