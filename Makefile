@@ -15,7 +15,7 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 PINNED      := $(shell sed -n '/^[^\#]/{p;q;}' spec/upstream.txt)
 UPSTREAM    ?= $(PINNED)
 
-.PHONY: compat kubeletcompat bench-build bench all generate spec spec-diff bump test-bump check-generated check-spec fmt-check vet staticcheck lint test test-race vuln fuzz fuzz-short
+.PHONY: compat kubeletcompat bench-build bench test-stress all generate spec spec-diff bump test-bump check-generated check-spec fmt-check vet staticcheck lint test test-race vuln fuzz fuzz-short
 
 all: test
 
@@ -95,6 +95,10 @@ bench:
 
 ## test: the whole suite: lint, race tests, generated-code and spec checks, godo compatibility
 test: lint test-race check-generated check-spec test-bump compat kubeletcompat bench-build
+
+## test-stress: go test -race ./... STRESS_N times (default 5) with every core busy; not in CI
+test-stress:
+	GO=$(GO) bash internal/tools/stress.sh
 
 FUZZTIME ?= 60s
 

@@ -1,6 +1,7 @@
 package dockerconfig
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -111,6 +112,10 @@ type Writer struct {
 	testHook func(step string) error
 	// geteuid is os.Geteuid; tests replace it to act as a non-root user.
 	geteuid func() int
+	// helperDeadline, when set by tests, replaces context.WithTimeout for
+	// the helperTimeout bound of each helper run, so that a test decides
+	// when a hung helper's time is up.
+	helperDeadline func(context.Context, time.Duration) (context.Context, context.CancelFunc)
 }
 
 // Path returns the config.json path: Join(dir, "config.json") when dir is not

@@ -252,7 +252,11 @@ func (p *helperProgram) Input(in io.Reader) { p.stdin = in }
 // process group of its own so that helpers asking for a passphrase on the
 // terminal (pass with pinentry-curses) keep working.
 func (p *helperProgram) Output() ([]byte, error) {
-	ctx, cancel := context.WithTimeout(p.h.ctx, p.h.w.helperTimeout)
+	withTimeout := context.WithTimeout
+	if p.h.w.helperDeadline != nil {
+		withTimeout = p.h.w.helperDeadline
+	}
+	ctx, cancel := withTimeout(p.h.ctx, p.h.w.helperTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, p.h.bin, p.args...)
 	cmd.Stdin = p.stdin

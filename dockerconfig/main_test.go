@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -20,6 +21,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/docr-dev/docr/internal/testctx"
 	"github.com/docr-dev/docr/internal/testguard"
 )
 
@@ -258,4 +260,55 @@ func assertNoTemp(t testing.TB, dir string) {
 			t.Errorf("temporary file %s left in %s", n, dir)
 		}
 	}
+}
+
+// hangSignal makes w's helpers' stderr go to a writer that reports, on the
+// returned channel, each time a fake helper in hang mode says it is hanging.
+// Output before that goes on to the previous stderr writer.
+func hangSignal(w *Writer) <-chan struct{} {
+	hanging := make(chan struct{}, 1)
+	w.helperStderr = &hangWatcher{next: w.helperStderr, hanging: hanging}
+	return hanging
+}
+
+// hangWatcher is the stderr writer of hangSignal.
+type hangWatcher struct {
+	next    io.Writer
+	hanging chan<- struct{}
+}
+
+func (h *hangWatcher) Write(p []byte) (int, error) {
+	if bytes.Contains(p, []byte("fakehelper: hanging")) {
+		select {
+		case h.hanging <- struct{}{}:
+		default:
+		}
+	}
+	return h.next.Write(p)
+}
+
+// expireOnHang replaces w's helper timeout by one that passes when a fake
+// helper in hang mode has started hanging, never earlier: a test of the
+// timeout does not depend on how fast the machine starts processes, and a
+// helper that is not meant to hang is never killed for being slow.
+func expireOnHang(w *Writer) {
+	hanging := hangSignal(w)
+	w.helperDeadline = func(parent context.Context, _ time.Duration) (context.Context, context.CancelFunc) {
+		d := testctx.WithDeadline(parent)
+		go func() {
+			select {
+			case <-hanging:
+				d.Expire()
+			case <-d.Done():
+			}
+		}()
+		return d, d.Stop
+	}
+}
+
+// within runs f and fails the test if it has not returned within the hang
+// guard; f must not call t.Fatal.
+func within[T any](t testing.TB, what string, f func() T) T {
+	t.Helper()
+	return testctx.Within(t.Fatal, what, f)
 }

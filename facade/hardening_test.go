@@ -16,12 +16,14 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/docr-dev/docr/internal/registryhost"
+	"github.com/docr-dev/docr/internal/testctx"
 )
 
 // Case 1. The API redirects to another host (127.0.0.2: a different host
@@ -175,7 +177,11 @@ func TestHardeningNoSecretInAnyError(t *testing.T) {
 	echo401 := httptest.NewServer(echoHandler(401, "application/json"))
 	defer echo401.Close()
 	release := make(chan struct{})
+	hangDeadlines := newAttemptDeadlines()
 	hang := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/revoke" {
+			hangDeadlines.stuck()
+		}
 		select {
 		case <-r.Context().Done():
 		case <-release:
@@ -266,9 +272,14 @@ func TestHardeningNoSecretInAnyError(t *testing.T) {
 				t.Errorf("err = %v", err)
 			}
 		}},
-		{"timeout", api(hang.URL, tr, WithTimeout(150*time.Millisecond), WithRetry(RetryPolicy{MaxAttempts: 2})), func(t *testing.T, err error) {
+		{"timeout", api(hang.URL, tr, WithTimeout(150*time.Millisecond), WithRetry(RetryPolicy{MaxAttempts: 2}), withClock(clock{
+			now: func() time.Time { return testEpoch }, sleep: (&fakeClock{}).clock().sleep, jitter: randomJitter, deadline: hangDeadlines.deadline,
+		})), func(t *testing.T, err error) {
 			if !strings.Contains(err.Error(), "Timeout") && !errors.Is(err, context.DeadlineExceeded) {
 				t.Errorf("err = %v", err)
+			}
+			if got := hangDeadlines.timeouts(); !slices.Equal(got, []time.Duration{150 * time.Millisecond, 150 * time.Millisecond}) {
+				t.Errorf("attempt timeouts %v, want WithTimeout's 150ms twice", got)
 			}
 		}},
 		{"token passed as the registry name (clumsy user)", func(t *testing.T) error {
@@ -310,7 +321,7 @@ func TestHardeningNoSecretInAnyError(t *testing.T) {
 			if err == nil {
 				t.Fatal("no error")
 			}
-			if d := time.Since(start); d > 10*time.Second {
+			if d := time.Since(start); d > testctx.HangGuard {
 				t.Errorf("took %v", d)
 			}
 			out := rendered(err)
@@ -339,6 +350,7 @@ func TestHardeningBadCredentialPayloads(t *testing.T) {
 	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 	doc := func(auth string) string { return `{"auths":{"` + testHost + `":{"auth":"` + auth + `"}}}` }
 	var written atomic.Int64
+	endlessDone := make(chan struct{}, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body := r.URL.Query().Get("x-body")
 		w.Header().Set("Content-Type", "application/json")
@@ -349,6 +361,7 @@ func TestHardeningBadCredentialPayloads(t *testing.T) {
 		case "endless":
 			// Streams a valid-looking JSON body forever (bounded at 64 MiB
 			// so that the test ends even if docr reads it all).
+			defer func() { endlessDone <- struct{}{} }()
 			chunk := bytes.Repeat([]byte("A"), 64<<10)
 			_, _ = io.WriteString(w, `{"auths":{"h":{"auth":"`)
 			for range 1024 {
@@ -397,30 +410,29 @@ func TestHardeningBadCredentialPayloads(t *testing.T) {
 		}
 	})
 	t.Run("200 with an endless body", func(t *testing.T) {
-		start := time.Now()
-		_, err := fetchWith(t, srv.URL, tr, "endless", "")
+		err := within(t, "fetch", func() error {
+			_, err := fetchWith(t, srv.URL, tr, "endless", "")
+			return err
+		})
 		if !errors.Is(err, ErrResponseTooLarge) {
 			t.Fatalf("err = %v, want ErrResponseTooLarge", err)
 		}
-		if d := time.Since(start); d > 5*time.Second {
-			t.Errorf("took %v", d)
-		}
-		// docr stopped reading after about 1 MiB: the server could only
-		// fill the socket buffers, far from the 64 MiB it had to send.
-		time.Sleep(100 * time.Millisecond)
+		// docr stopped reading after about 1 MiB and closed the
+		// connection: the server, done writing, could only fill the socket
+		// buffers, far from the 64 MiB it had to send.
+		within(t, "the server's handler", func() struct{} { <-endlessDone; return struct{}{} })
 		if n := written.Load(); n > 32<<20 {
 			t.Errorf("the server wrote %d MiB: docr read far beyond its limit", n>>20)
 		}
 	})
 	t.Run("500 with a 10 MiB body", func(t *testing.T) {
-		start := time.Now()
-		_, err := fetchWith(t, srv.URL, tr, "huge-error", "")
+		err := within(t, "fetch", func() error {
+			_, err := fetchWith(t, srv.URL, tr, "huge-error", "")
+			return err
+		})
 		var ae *APIError
 		if !errors.As(err, &ae) || ae.StatusCode != 500 || len(ae.Body) > maxErrorBody {
 			t.Fatalf("err = %v", err)
-		}
-		if d := time.Since(start); d > 5*time.Second {
-			t.Errorf("took %v", d)
 		}
 	})
 }
@@ -451,6 +463,10 @@ func fetchWith(t *testing.T, base string, tr http.RoundTripper, header, body str
 func TestHardeningSlowServerCutOffByTimeout(t *testing.T) {
 	t.Parallel()
 	stop := make(chan struct{})
+	// The attempt's deadline passes once the server has trickled its
+	// first byte, whatever the machine's speed: the answer is then
+	// certainly incomplete and docr is certainly waiting for the rest.
+	deadlines := newAttemptDeadlines()
 	trickle := func(w io.Writer, flush func(), data string) {
 		for i := range len(data) {
 			select {
@@ -462,6 +478,9 @@ func TestHardeningSlowServerCutOffByTimeout(t *testing.T) {
 				return
 			}
 			flush()
+			if i == 0 {
+				deadlines.stuck()
+			}
 		}
 	}
 	body := testCredBody + strings.Repeat(" ", 200)
@@ -497,21 +516,31 @@ func TestHardeningSlowServerCutOffByTimeout(t *testing.T) {
 	}{{"body trickles", false}, {"headers trickle", true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			const timeout = 700 * time.Millisecond
-			c, err := New(testToken, WithTransport(tr), WithBaseURL(srv.URL), WithTimeout(timeout),
+			clk := realClock
+			clk.deadline = deadlines.deadline
+			before := len(deadlines.timeouts())
+			c, err := New(testToken, WithTransport(tr), WithBaseURL(srv.URL), WithTimeout(timeout), withClock(clk),
 				WithRetry(RetryPolicy{MaxAttempts: 2, BaseDelay: 10 * time.Millisecond, MaxDelay: 20 * time.Millisecond}))
 			if err != nil {
 				t.Fatal(err)
 			}
-			start := time.Now()
-			_, err = c.DockerCredentials(context.Background(), CredentialsRequest{ReadWrite: tc.readWrite})
-			elapsed := time.Since(start)
+			// The whole answer would take over a minute; the attempts end
+			// when their deadline passes (the body read is not retried).
+			err = within(t, "DockerCredentials", func() error {
+				_, err := c.DockerCredentials(context.Background(), CredentialsRequest{ReadWrite: tc.readWrite})
+				return err
+			})
 			if err == nil {
 				t.Fatal("a slowloris answer was accepted")
 			}
-			// The whole body would take over a minute; two attempts of
-			// 700ms each (the body read is not retried) must end well before.
-			if elapsed > 4*time.Second {
-				t.Errorf("took %v with WithTimeout(%v)", elapsed, timeout)
+			got := deadlines.timeouts()[before:]
+			if len(got) == 0 || len(got) > 2 {
+				t.Errorf("%d attempts, want 1 or 2", len(got))
+			}
+			for _, d := range got {
+				if d != timeout {
+					t.Errorf("an attempt was bounded by %v, want WithTimeout's %v", d, timeout)
+				}
 			}
 			if !strings.Contains(err.Error(), "Timeout") && !errors.Is(err, context.DeadlineExceeded) {
 				t.Errorf("err = %v, want a timeout", err)
@@ -522,31 +551,40 @@ func TestHardeningSlowServerCutOffByTimeout(t *testing.T) {
 }
 
 // Case 11. A context cancelled while docr waits out a Retry-After returns at
-// once with the context's error, with the real clock.
+// once with the context's error, with the real clock's sleep: the context is
+// cancelled when docr has started its hour-long wait, and the call must
+// return well within the hang guard.
 func TestHardeningCancelDuringRetryAfterWait(t *testing.T) {
 	t.Parallel()
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		calls.Add(1)
 		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Retry-After", "10")
+		w.Header().Set("Retry-After", "3600")
 		w.WriteHeader(http.StatusTooManyRequests)
 		_, _ = io.WriteString(w, `{"id":"too_many_requests","message":"API Rate limit exceeded."}`)
 	}))
 	defer srv.Close()
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()
-	c, err := New(testToken, WithTransport(tr), WithBaseURL(srv.URL))
+	clk, waits := sleepWatch()
+	c, err := New(testToken, WithTransport(tr), WithBaseURL(srv.URL), withClock(clk), WithRetry(RetryPolicy{MaxDelay: 2 * time.Hour}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(100*time.Millisecond, cancel)
-	start := time.Now()
-	_, err = c.DockerCredentials(ctx, CredentialsRequest{})
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("returned after %v, the Retry-After was 10s", d)
-	}
+	defer cancel()
+	go func() {
+		select {
+		case <-waits:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	err = within(t, "DockerCredentials", func() error {
+		_, err := c.DockerCredentials(ctx, CredentialsRequest{})
+		return err
+	})
 	if !errors.Is(err, context.Canceled) || calls.Load() != 1 {
 		t.Errorf("err = %v after %d calls", err, calls.Load())
 	}

@@ -13,6 +13,8 @@ import (
 
 	"github.com/jarcoal/httpmock"
 	"go.uber.org/goleak"
+
+	"github.com/docr-dev/docr/internal/testctx"
 )
 
 func TestMain(m *testing.M) {
@@ -165,4 +167,69 @@ func mustURL(s string) *url.URL {
 		panic(err)
 	}
 	return u
+}
+
+// sleepWatch is the real clock whose sleep first reports each wait it
+// starts on waits, so that a test can cancel a context while docr is
+// really waiting, not after a guessed number of milliseconds.
+func sleepWatch() (clock, <-chan time.Duration) {
+	waits := make(chan time.Duration, 16)
+	c := realClock
+	c.sleep = func(ctx context.Context, d time.Duration) error {
+		select {
+		case waits <- d:
+		default:
+		}
+		return sleepCtx(ctx, d)
+	}
+	return c, waits
+}
+
+// attemptDeadlines replaces the per-attempt timeout of c: each attempt's
+// deadline passes when the server or transport reports on hung that the
+// attempt is stuck, never earlier; the requested timeouts are recorded.
+type attemptDeadlines struct {
+	hung chan struct{}
+	mu   sync.Mutex
+	got  []time.Duration
+}
+
+func newAttemptDeadlines() *attemptDeadlines {
+	return &attemptDeadlines{hung: make(chan struct{}, 16)}
+}
+
+// stuck reports that an attempt is stuck; its deadline passes.
+func (a *attemptDeadlines) stuck() {
+	select {
+	case a.hung <- struct{}{}:
+	default:
+	}
+}
+
+func (a *attemptDeadlines) deadline(parent context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	a.mu.Lock()
+	a.got = append(a.got, d)
+	a.mu.Unlock()
+	c := testctx.WithDeadline(parent)
+	go func() {
+		select {
+		case <-a.hung:
+			c.Expire()
+		case <-c.Done():
+		}
+	}()
+	return c, c.Stop
+}
+
+func (a *attemptDeadlines) timeouts() []time.Duration {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]time.Duration(nil), a.got...)
+}
+
+// within runs f and fails the test if it has not returned within the hang
+// guard; f must not call t.Fatal.
+func within[T any](t testing.TB, what string, f func() T) T {
+	t.Helper()
+	return testctx.Within(t.Fatal, what, f)
 }

@@ -114,9 +114,19 @@ type clock struct {
 	now    func() time.Time
 	sleep  func(context.Context, time.Duration) error
 	jitter func(time.Duration) time.Duration
+	// deadline bounds one attempt (context.WithTimeout); nil means that.
+	deadline func(context.Context, time.Duration) (context.Context, context.CancelFunc)
 }
 
-var realClock = clock{now: time.Now, sleep: sleepCtx, jitter: randomJitter}
+var realClock = clock{now: time.Now, sleep: sleepCtx, jitter: randomJitter, deadline: context.WithTimeout}
+
+// withTimeout bounds ctx by d with the clock's deadline.
+func (c clock) withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if c.deadline == nil {
+		return context.WithTimeout(ctx, d)
+	}
+	return c.deadline(ctx, d)
+}
 
 // doer sits between the generated client and the *http.Client: it retries,
 // records rate limits, bounds and drains response bodies, bounds each
@@ -181,7 +191,7 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 	for attempt := 1; ; attempt++ {
 		actx, cancel := ctx, context.CancelFunc(nil)
 		if d.timeout > 0 {
-			actx, cancel = context.WithTimeout(ctx, d.timeout)
+			actx, cancel = d.clock.withTimeout(ctx, d.timeout)
 		}
 		r := req
 		if attempt > 1 {

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/docr-dev/docr/gen"
+
+	"github.com/docr-dev/docr/internal/testctx"
 )
 
 func TestRetry429Then200(t *testing.T) {
@@ -205,23 +207,39 @@ func TestRetryBodyRewindError(t *testing.T) {
 }
 
 // The context is cancelled while docr waits to retry: the call returns at
-// once, wrapping ctx.Err(), with the real clock.
+// once, wrapping ctx.Err(), with the real clock's sleep. The context ends
+// when docr has started a wait of at least 5 s (backoff from 10 s with
+// jitter); a call that waited it out would still return, so the hang guard
+// catches only a sleep that ignores the context, and the recorded waits
+// prove the cancellation came during the wait.
 func TestCancelDuringBackoff(t *testing.T) {
 	t.Parallel()
+	policy := WithRetry(RetryPolicy{BaseDelay: time.Hour, MaxDelay: 2 * time.Hour})
 	mt, rec := mock(t, always(500, `{"id":"server_error","message":"oops"}`))
-	c, err := New(testToken, WithTransport(mt), WithRetry(RetryPolicy{BaseDelay: 10 * time.Second, MaxDelay: 20 * time.Second}))
+	clk, waits := sleepWatch()
+	c, err := New(testToken, WithTransport(mt), policy, withClock(clk))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(50*time.Millisecond, cancel)
-	start := time.Now()
-	_, err = c.DockerCredentials(ctx, CredentialsRequest{ReadWrite: true})
-	if elapsed := time.Since(start); elapsed > 2*time.Second {
-		t.Errorf("took %v", elapsed)
-	}
+	defer cancel()
+	var waited time.Duration
+	go func() {
+		select {
+		case waited = <-waits:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	err = within(t, "DockerCredentials", func() error {
+		_, err := c.DockerCredentials(ctx, CredentialsRequest{ReadWrite: true})
+		return err
+	})
 	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "interrupted after 1 attempt") {
 		t.Errorf("err = %v", err)
+	}
+	if waited < 30*time.Minute {
+		t.Errorf("cancelled during a wait of %v, want at least half of the 1h backoff", waited)
 	}
 	if strings.Contains(err.Error(), "read_write") {
 		t.Errorf("query in %v", err)
@@ -229,12 +247,24 @@ func TestCancelDuringBackoff(t *testing.T) {
 	if rec.count() != 1 {
 		t.Errorf("%d requests", rec.count())
 	}
-	// Also while waiting after a transport error.
+	// Also while waiting after a transport error, for a deadline.
 	mt2, _ := mock(t, func(int, *http.Request) (*http.Response, error) { return nil, errors.New("flaky") })
-	c2, _ := New(testToken, WithTransport(mt2), WithRetry(RetryPolicy{BaseDelay: 10 * time.Second, MaxDelay: 20 * time.Second}))
-	ctx2, cancel2 := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel2()
-	if _, err := c2.DockerCredentials(ctx2, CredentialsRequest{}); !errors.Is(err, context.DeadlineExceeded) {
+	clk2, waits2 := sleepWatch()
+	c2, _ := New(testToken, WithTransport(mt2), policy, withClock(clk2))
+	ctx2 := testctx.WithDeadline(context.Background())
+	defer ctx2.Stop()
+	go func() {
+		select {
+		case <-waits2:
+			ctx2.Expire()
+		case <-ctx2.Done():
+		}
+	}()
+	err = within(t, "DockerCredentials", func() error {
+		_, err := c2.DockerCredentials(ctx2, CredentialsRequest{})
+		return err
+	})
+	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("err = %v", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -279,23 +280,36 @@ func TestWithHTTPClient(t *testing.T) {
 
 	// Behaviour: the caller's Timeout bounds each attempt (docr turns it
 	// into a per-attempt deadline), unless WithTimeout overrides it.
-	hang := rtFunc(func(r *http.Request) (*http.Response, error) {
-		<-r.Context().Done()
-		return nil, r.Context().Err()
-	})
-	one := WithRetry(RetryPolicy{MaxAttempts: 1})
-	for name, opts := range map[string][]Option{
-		"caller's Timeout": {WithHTTPClient(&http.Client{Transport: hang, Timeout: 50 * time.Millisecond}), one},
-		"WithTimeout wins": {WithHTTPClient(&http.Client{Transport: hang, Timeout: time.Hour}), WithTimeout(50 * time.Millisecond), one},
+	// The attempt's deadline passes once the transport hangs.
+	for name, withOpts := range map[string]func(http.RoundTripper) []Option{
+		"caller's Timeout": func(hang http.RoundTripper) []Option {
+			return []Option{WithHTTPClient(&http.Client{Transport: hang, Timeout: 50 * time.Millisecond})}
+		},
+		"WithTimeout wins": func(hang http.RoundTripper) []Option {
+			return []Option{WithHTTPClient(&http.Client{Transport: hang, Timeout: time.Hour}), WithTimeout(50 * time.Millisecond)}
+		},
 	} {
-		c, err := New(testToken, opts...)
+		deadlines := newAttemptDeadlines()
+		hang := rtFunc(func(r *http.Request) (*http.Response, error) {
+			deadlines.stuck()
+			<-r.Context().Done()
+			return nil, r.Context().Err()
+		})
+		clk := realClock
+		clk.deadline = deadlines.deadline
+		c, err := New(testToken, append(withOpts(hang), WithRetry(RetryPolicy{MaxAttempts: 1}), withClock(clk))...)
 		if err != nil {
 			t.Fatal(err)
 		}
-		start := time.Now()
-		_, err = c.Registries(context.Background())
-		if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 5*time.Second {
-			t.Errorf("%s: err = %v after %v, want a timeout after 50ms", name, err, time.Since(start))
+		err = within(t, name, func() error {
+			_, err := c.Registries(context.Background())
+			return err
+		})
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%s: err = %v, want a timeout", name, err)
+		}
+		if got := deadlines.timeouts(); !slices.Equal(got, []time.Duration{50 * time.Millisecond}) {
+			t.Errorf("%s: attempt timeouts %v, want [50ms]", name, got)
 		}
 	}
 }

@@ -137,11 +137,8 @@ func TestFakeAPIErrors(t *testing.T) {
 func TestDemo(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	start := time.Now()
+	// A demo that hangs is killed by the run's hang guard (runGuard).
 	r := ok(t, h.docr("demo"))
-	if d := time.Since(start); d > 20*time.Second {
-		t.Errorf("demo took %v", d)
-	}
 	for i := 1; i <= 8; i++ {
 		if step := "[" + string(rune('0'+i)) + "/8] "; strings.Count(r.stdout, step) != 1 {
 			t.Errorf("stdout lacks step %q:\n%s", step, r.stdout)

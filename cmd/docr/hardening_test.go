@@ -116,22 +116,21 @@ func TestHardeningCLINoSecretInAnyOutput(t *testing.T) {
 		args []string // extra arguments
 		tok  string   // a replacement token; "" keeps the fake's
 		want string
-		max  time.Duration
 	}{
 		// A .onion name is never sent to DNS (RFC 7686): the lookup fails
 		// here without any packet leaving the machine.
-		{"name does not resolve", func(*testing.T) string { return "https://docr-hardening-test.onion" }, nil, "", "docr-hardening-test.onion", 15 * time.Second},
-		{"connection refused", func(*testing.T) string { return refusedURL }, nil, "", "connection refused", 15 * time.Second},
-		{"TLS certificate not trusted", func(*testing.T) string { return tlsSrv.URL }, nil, "", "certificate", 15 * time.Second},
-		{"500 echoing the token", func(t *testing.T) string { return echoServer(t, 500).URL }, nil, "", "500 Internal Server Error", 15 * time.Second},
-		{"503 until retries run out", func(t *testing.T) string { return echoServer(t, 503).URL }, nil, "", "[after 4 attempts]", 15 * time.Second},
-		{"401 echoing the token", func(t *testing.T) string { return echoServer(t, 401).URL }, nil, "", "401 Unauthorized", 15 * time.Second},
-		{"no answer", func(*testing.T) string { return hang.URL }, []string{"--timeout", "300ms"}, "", "after 4 attempts", 15 * time.Second},
-		{"slowloris", func(*testing.T) string { return slow.URL }, []string{"--timeout", "500ms"}, "", "", 15 * time.Second},
-		{"token with an escape sequence", nil, nil, "TOKEN\x1b[2J", "invalid API token", 5 * time.Second},
-		{"token with a newline inside", nil, nil, "TOKEN\nTOKEN", "invalid API token", 5 * time.Second},
-		{"token with a DEL", nil, nil, "TOKEN\x7f", "invalid API token", 5 * time.Second},
-		{"token with a control character", nil, nil, "\x01TOKEN", "invalid API token", 5 * time.Second},
+		{"name does not resolve", func(*testing.T) string { return "https://docr-hardening-test.onion" }, nil, "", "docr-hardening-test.onion"},
+		{"connection refused", func(*testing.T) string { return refusedURL }, nil, "", "connection refused"},
+		{"TLS certificate not trusted", func(*testing.T) string { return tlsSrv.URL }, nil, "", "certificate"},
+		{"500 echoing the token", func(t *testing.T) string { return echoServer(t, 500).URL }, nil, "", "500 Internal Server Error"},
+		{"503 until retries run out", func(t *testing.T) string { return echoServer(t, 503).URL }, nil, "", "[after 4 attempts]"},
+		{"401 echoing the token", func(t *testing.T) string { return echoServer(t, 401).URL }, nil, "", "401 Unauthorized"},
+		{"no answer", func(*testing.T) string { return hang.URL }, []string{"--timeout", "300ms"}, "", "after 4 attempts"},
+		{"slowloris", func(*testing.T) string { return slow.URL }, []string{"--timeout", "500ms"}, "", ""},
+		{"token with an escape sequence", nil, nil, "TOKEN\x1b[2J", "invalid API token"},
+		{"token with a newline inside", nil, nil, "TOKEN\nTOKEN", "invalid API token"},
+		{"token with a DEL", nil, nil, "TOKEN\x7f", "invalid API token"},
+		{"token with a control character", nil, nil, "\x01TOKEN", "invalid API token"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -144,11 +143,9 @@ func TestHardeningCLINoSecretInAnyOutput(t *testing.T) {
 				h.set("DIGITALOCEAN_TOKEN", strings.ReplaceAll(tt.tok, "TOKEN", h.srv.Token))
 			}
 			for _, cmd := range [][]string{{"docker-config"}, {"login"}, {"kubernetes-manifest", "--registry", "example"}} {
-				start := time.Now()
+				// A docr that hangs is killed by the run's hang guard
+				// (runGuard), which fails the test.
 				r := h.docr(append(cmd, tt.args...)...)
-				if d := time.Since(start); d > tt.max {
-					t.Errorf("%v took %v", cmd, d)
-				}
 				cleanFailure(t, h, r)
 				if !strings.Contains(r.stderr, tt.want) {
 					t.Errorf("%v: stderr lacks %q:\n%v", cmd, tt.want, r)
@@ -271,7 +268,7 @@ func TestHardeningKubernetesManifestAllOrNothing(t *testing.T) {
 		{"credentials fail after the lookup", docrtest.Fault{Op: "registry_get_dockerCredentials", Status: 403, Times: -1}, nil},
 		{"credentials fail for a named registry", docrtest.Fault{Op: "registries_get_dockerCredentials", Status: 500, Times: -1}, []string{"--registry", "example"}},
 		{"credentials answer cut in half", docrtest.Fault{Op: "registry_get_dockerCredentials", Action: docrtest.Truncate, Times: -1}, nil},
-		{"connection closed mid-answer", docrtest.Fault{Op: "registries_get_dockerCredentials", Action: docrtest.Hangup, Times: -1}, []string{"--registry", "example", "--timeout", "2s"}},
+		{"connection closed mid-answer", docrtest.Fault{Op: "registries_get_dockerCredentials", Action: docrtest.Hangup, Times: -1}, []string{"--registry", "example", "--timeout", "20s"}},
 		{"HTML instead of credentials", docrtest.Fault{Op: "registry_get_dockerCredentials", Action: docrtest.NotJSON, Status: 200, Times: -1}, nil},
 	}
 	for _, f := range faults {

@@ -41,7 +41,9 @@ func TestLogin(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t)
+			before := time.Now()
 			r := ok(t, h.docr(append([]string{"login"}, tt.args...)...))
+			took := time.Since(before)
 
 			wantCredentialCalls(t, h.srv, call{tt.path, query(tt.query...)})
 			c := onlyCredential(t, h.srv)
@@ -75,10 +77,22 @@ func TestLogin(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d := at.Sub(c.ExpiresAt); d < -5*time.Second || d > 5*time.Second {
-				t.Errorf("notice says the credential expires at %v, the fake says %v", at, c.ExpiresAt)
+			// docr counts the lifetime from when it sent the request: after
+			// the test started it, before the fake issued the credential.
+			// The notice's time is whole seconds.
+			lifetime := time.Duration(tt.expiry) * time.Second
+			if at.Before(before.Add(lifetime).Truncate(time.Second)) || at.After(c.ExpiresAt) {
+				t.Errorf("notice says the credential expires at %v, want between %v and the fake's %v", at, before.Add(lifetime), c.ExpiresAt)
 			}
-			if m[2] != tt.in {
+			// "(in ...)" is what is left of the lifetime when docr printed
+			// it: the lifetime less at most the time the run took (and
+			// rounding), shown as whole days when it is close to them.
+			if in, err := time.ParseDuration(m[2]); err == nil && m[2] != tt.in {
+				want, _ := time.ParseDuration(tt.in)
+				if in > want || in < want-took-time.Second {
+					t.Errorf("notice says (in %s), want (in %s) less at most the %v the run took", m[2], tt.in, took)
+				}
+			} else if m[2] != tt.in {
 				t.Errorf("notice says (in %s), want (in %s)", m[2], tt.in)
 			}
 		})

@@ -13,6 +13,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"net/url"
@@ -20,7 +21,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -31,6 +34,10 @@ import (
 )
 
 const modulePath = "github.com/docr-dev/docr"
+
+// runGuard is how long one run of a program may take before the test
+// declares it hung, kills it and fails.
+const runGuard = 2 * time.Minute
 
 var (
 	// binDir holds docr and the docker-credential-docr symbolic link to it.
@@ -57,6 +64,15 @@ func TestMain(m *testing.M) {
 }
 
 func testMain(m *testing.M) int {
+	// The tests spend their time waiting for subprocesses and fake
+	// servers, each in its own directories with its own fake: run more of
+	// them at once than there are CPUs, unless -test.parallel was given.
+	flag.Parse()
+	explicit := false
+	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
+	if !explicit {
+		_ = flag.Set("test.parallel", strconv.Itoa(max(8, 4*runtime.GOMAXPROCS(0))))
+	}
 	root, err := os.MkdirTemp("", "docr-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -243,7 +259,9 @@ func (h *harness) dockerClient(args ...string) result {
 
 func (h *harness) exec(prog, stdin string, args ...string) result {
 	h.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	// A hang guard, not a speed limit: a run takes well under a second
+	// alone, a few seconds on a loaded machine under -race.
+	ctx, cancel := context.WithTimeout(context.Background(), runGuard)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, prog, args...)
 	cmd.Env = h.environ()
@@ -251,7 +269,7 @@ func (h *harness) exec(prog, stdin string, args ...string) result {
 	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.WaitDelay = 5 * time.Second
+	cmd.WaitDelay = 10 * time.Second
 	err := cmd.Run()
 	r := result{args: append([]string{filepath.Base(prog)}, args...), stdout: stdout.String(), stderr: stderr.String()}
 	var ee *exec.ExitError

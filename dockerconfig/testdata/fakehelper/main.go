@@ -5,7 +5,7 @@
 //
 // FAKEHELPER_MODE (or FAKEHELPER_MODE_<name>) changes its behaviour:
 //
-//	hang     sleep for an hour
+//	hang     print "fakehelper: hanging" on stderr, then sleep for an hour
 //	garbage  print text that is not JSON and exit 0
 //	fail     print "fake failure, input: <stdin>" on stdout and stderr, exit 1
 //	leak     fail erase with a message that quotes the stored secret in
@@ -32,6 +32,9 @@ import (
 
 	"github.com/docker/docker-credential-helpers/credentials"
 )
+
+// hangingLine is what hang mode prints on stderr before it sleeps.
+const hangingLine = "fakehelper: hanging"
 
 type entry struct{ Username, Secret string }
 
@@ -124,6 +127,9 @@ func main() {
 	}
 	switch mode {
 	case "hang":
+		// Tests wait for this line (on stderr) before they let the
+		// helper timeout pass.
+		fmt.Fprintln(os.Stderr, hangingLine)
 		time.Sleep(time.Hour)
 		return
 	case "garbage":
