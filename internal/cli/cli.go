@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -360,11 +361,18 @@ func (a *app) readTokenFile() (string, error) {
 			return "", fmt.Errorf("read --token-file: %w", err)
 		}
 		defer f.Close()
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o077 != 0 {
+			fmt.Fprintf(a.env.Stderr, "Warning: --token-file %s can be read by group or others (mode %04o); chmod 600 it\n", a.tokenFile, fi.Mode().Perm())
+		}
 		r = f
 	}
-	line, err := bufio.NewReader(io.LimitReader(r, maxTokenLine)).ReadString('\n')
+	line, err := bufio.NewReader(io.LimitReader(r, maxTokenLine+1)).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
 		return "", fmt.Errorf("read --token-file: %w", err)
+	}
+	if len(strings.TrimRight(line, "\r\n")) > maxTokenLine {
+		// Never cut silently: a cut token would fail later, confusingly.
+		return "", fmt.Errorf("--token-file %s: the first line is longer than %d KiB; an API token is far shorter", a.tokenFile, maxTokenLine>>10)
 	}
 	if strings.TrimSpace(line) == "" {
 		return "", fmt.Errorf("--token-file %s holds no token", a.tokenFile)
@@ -423,12 +431,25 @@ func (a *app) client(ctx context.Context, extra ...facade.Option) (*facade.Clien
 		return nil, err
 	}
 	a.apiToken = tok
+	if u, err := url.Parse(a.baseURL()); err == nil && u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		fmt.Fprintf(a.env.Stderr, "Warning: the API URL is plain http to %s, not a loopback address: the API token crosses the network unencrypted\n", u.Hostname())
+	}
 	opts := append(a.transportOptions(), facade.WithBaseURL(a.baseURL()))
 	c, err := facade.New(tok, append(opts, extra...)...)
 	if err != nil && !errors.Is(err, facade.ErrInvalidToken) {
 		return nil, fmt.Errorf("API client: %w", err)
 	}
 	return c, err
+}
+
+// isLoopback reports whether host (from a URL) is localhost or a loopback
+// address.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // checkEndpoint checks an endpoint URL given by flag (flagValue) or, when

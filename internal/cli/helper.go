@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -214,10 +215,25 @@ func (a *app) lockCache(ctx context.Context) (unlock func(), err error) {
 	return func() { _ = l.Unlock() }, nil
 }
 
-// ensurePrivateDir creates dir (0700) if needed and keeps it private.
+// ensurePrivateDir creates dir (0700) if needed and keeps it private. A dir
+// that is a symbolic link (say, to a shared 1777 directory), or that another
+// user owns, is refused: docr keeps credentials only in a directory of its own.
 func ensurePrivateDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		return fmt.Errorf("%s is a symbolic link; docr keeps credentials only in a directory of its own: remove the link", dir)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s is not a directory", dir)
+	}
+	if uid, ok := fileOwner(fi); ok && uid != os.Geteuid() {
+		return fmt.Errorf("%s belongs to another user (uid %d); docr keeps credentials only in a directory of its own", dir, uid)
 	}
 	// The directory is docr's own: keep it private even if it existed.
 	return os.Chmod(dir, 0o700)
@@ -329,6 +345,31 @@ func (a *app) cachePath() (string, error) {
 	return filepath.Join(dir, "docr", "credential-helper.json"), nil
 }
 
+// maxCacheSize bounds the credential helper cache docr reads: a cache of a
+// few registries is a few hundred bytes.
+const maxCacheSize = 1 << 20
+
+// errTooLarge is wrapped by readBounded's error for a file over its limit.
+var errTooLarge = errors.New("file too large")
+
+// readBounded reads the file at p if it holds at most limit bytes (checked
+// before and while reading, so a growing file is bounded too).
+func readBounded(p string, limit int64) ([]byte, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Size() > limit {
+		return nil, fmt.Errorf("%w: %d bytes, more than %d", errTooLarge, fi.Size(), limit)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err == nil && int64(len(data)) > limit {
+		err = fmt.Errorf("%w: more than %d bytes", errTooLarge, limit)
+	}
+	return data, err
+}
+
 // loadCache reads the cache; a missing or corrupt cache is an empty one (it
 // is replaced on the next save).
 func (a *app) loadCache() *helperCache {
@@ -337,7 +378,12 @@ func (a *app) loadCache() *helperCache {
 	if err != nil {
 		return c
 	}
-	data, err := os.ReadFile(p)
+	data, err := readBounded(p, maxCacheSize)
+	if errors.Is(err, errTooLarge) {
+		// Never parsed: the next save replaces it with a small one.
+		fmt.Fprintf(a.env.Stderr, "docr: ignoring the credential helper cache %s: %v\n", p, err)
+		return c
+	}
 	if err != nil {
 		return c
 	}
