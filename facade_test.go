@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -155,20 +156,26 @@ func TestFacadeJourneyDockerCredentialsQueries(t *testing.T) {
 	}
 }
 
-// A registry name that needs escaping is escaped in the path.
-func TestFacadeJourneyRegistryNameEscaped(t *testing.T) {
+// A registry name outside the API's rule (here one that would need escaping
+// and holds a slash) is refused before any request; a valid one is sent as
+// is.
+func TestFacadeJourneyRegistryName(t *testing.T) {
 	t.Parallel()
 	c, mt := journeyClient(t)
-	var rawPath string
+	var paths []string
 	mt.RegisterNoResponder(func(req *http.Request) (*http.Response, error) {
-		rawPath = req.URL.EscapedPath()
+		paths = append(paths, req.URL.EscapedPath())
 		return journeyJSON(200, journeyCreds), nil
 	})
-	if _, err := c.DockerCredentials(context.Background(), facade.CredentialsRequest{Registry: "a b/c"}); err != nil {
+	_, err := c.DockerCredentials(context.Background(), facade.CredentialsRequest{Registry: "a b/c"})
+	if !errors.Is(err, facade.ErrInvalidRequest) || err.Error() != "docr: invalid request: registry name has ' ' at byte 1: use 1 to 63 lower-case letters, digits and hyphens" {
+		t.Errorf("err = %v", err)
+	}
+	if _, err := c.DockerCredentials(context.Background(), facade.CredentialsRequest{Registry: "my-registry-2"}); err != nil {
 		t.Fatal(err)
 	}
-	if rawPath != "/v2/registries/a%20b%2Fc/docker-credentials" {
-		t.Errorf("path = %q", rawPath)
+	if want := []string{"/v2/registries/my-registry-2/docker-credentials"}; !slices.Equal(paths, want) {
+		t.Errorf("paths = %q, want %q", paths, want)
 	}
 }
 
