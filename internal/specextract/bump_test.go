@@ -107,7 +107,7 @@ func TestUpstreamWatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	mod := moduleCopy(t)
-	watched := []string{"spec", "gen"}
+	watched := []string{"spec", "gen", filepath.Join("docrtest", "internal")}
 
 	t.Run("pinned snapshot: nothing to do", func(t *testing.T) {
 		ghout := filepath.Join(t.TempDir(), "out")
@@ -165,7 +165,7 @@ func TestUpstreamWatch(t *testing.T) {
 			t.Fatalf("status %d:\n%s", code, out)
 		}
 		got := changedFiles(before, tree(t, mod, watched...))
-		want := []string{"gen/embeddedspec/spec.gen.go", "gen/registry.gen.go", "spec/CHANGES.md", "spec/registry.yaml", "spec/upstream.txt"}
+		want := []string{"docrtest/internal/embeddedspec/spec.gen.go", "docrtest/internal/server/server.gen.go", "gen/registry.gen.go", "spec/CHANGES.md", "spec/registry.yaml", "spec/upstream.txt"}
 		if !slices.Equal(got, want) {
 			t.Errorf("changed files = %v, want %v\n%s", got, want, out)
 		}
