@@ -38,7 +38,12 @@ func loginCmd() *command {
 			o.expiry = addExpiryFlags(fs, "default 2592000, 30 days")
 			fs.StringVar(&o.configDir, "config", "", "Docker config directory (default $DOCKER_CONFIG, then ~/.docker)")
 			fs.BoolVar(&o.helper, "helper", false, "store no credential; make Docker ask docker-credential-docr for short-lived ones")
-			return noArgs("login", func(ctx context.Context) error { return a.login(ctx, o) })
+			return noArgs("login", func(ctx context.Context) error {
+				if err := checkRegistryFlag(o.registry); err != nil {
+					return err
+				}
+				return a.login(ctx, o)
+			})
 		},
 	}
 }
@@ -49,6 +54,19 @@ type loginOptions struct {
 	expiry    *expiryFlags
 	configDir string
 	helper    bool
+}
+
+// checkRegistryFlag applies the API's registry name rule to --registry
+// before anything is read or sent: a usage error (exit 2) that names the
+// first bad character, never the value.
+func checkRegistryFlag(registry string) error {
+	if registry == "" {
+		return nil
+	}
+	if err := facade.CheckRegistryName(registry); err != nil {
+		return usagef("--registry: %s", strings.TrimPrefix(err.Error(), facade.ErrInvalidRequest.Error()+": "))
+	}
+	return nil
 }
 
 func (a *app) login(ctx context.Context, o loginOptions) error {
@@ -369,6 +387,9 @@ func logoutCmd() *command {
 			fs.StringVar(&revokeURL, "revoke-url", "", "OAuth revocation endpoint (default $DOCR_REVOKE_URL, then "+facade.DefaultRevokeURL+")")
 			fs.BoolVar(&noRevoke, "no-revoke", false, "remove the entry but do not revoke the credential")
 			return noArgs("logout", func(ctx context.Context) error {
+				if err := checkRegistryFlag(registry); err != nil {
+					return err
+				}
 				if noRevoke && revokeURL != "" {
 					return usagef("--no-revoke and --revoke-url cannot be used together")
 				}
@@ -483,6 +504,9 @@ func dockerConfigCmd() *command {
 			fs.BoolVar(&readWrite, "read-write", false, "push (read-write) credentials")
 			expiry := addExpiryFlags(fs, "default: never expires")
 			return noArgs("docker-config", func(ctx context.Context) error {
+				if err := checkRegistryFlag(registry); err != nil {
+					return err
+				}
 				req := facade.CredentialsRequest{Registry: registry, ReadWrite: readWrite}
 				if err := expiry.request(&req, 0); err != nil {
 					return err
@@ -520,6 +544,9 @@ func kubernetesManifestCmd() *command {
 			fs.StringVar(&output, "output", "yaml", "output format: yaml or json")
 			fs.BoolVar(&annotate, "dosecret-annotation", true, "add digitalocean.com/dosecret-identifier so DOSecret copies the Secret to every namespace (default true in kube-system, else false)")
 			return noArgs("kubernetes-manifest", func(ctx context.Context) error {
+				if err := checkRegistryFlag(registry); err != nil {
+					return err
+				}
 				if output != "yaml" && output != "json" {
 					return usagef("--output must be yaml or json, not %q", output)
 				}
