@@ -48,7 +48,7 @@ func main() {
 }
 
 // groups are the result files run.sh writes, in report order.
-var groups = []string{"credentials", "conns", "mergefile", "mergemem", "fsync", "paging", "footprint", "generate", "startup"}
+var groups = []string{"credentials", "conns", "mergefile", "mergemem", "fsync", "paging", "footprint", "generate", "startup", "provider", "registry"}
 
 // results maps a benchmark name (GOMAXPROCS suffix removed) and a unit to
 // the values of every run.
@@ -188,6 +188,8 @@ func (r *report) render() []byte {
 	footprint := r.footprint()
 	r.generate()
 	r.startup()
+	r.provider()
+	r.registry()
 	r.reading(credentials, conns, merge, paging, footprint)
 
 	// Insert the target summary after the machine section.
