@@ -669,7 +669,10 @@ func (r *report) reading(c credResult, conns connResult, merge []mergeRow, pagin
 	r.p("- **Footprint.** The minimal docr program links %.0f non-standard packages from %.0f modules (godo: %.0f from %.0f); ", d.pkgs, d.mods, g.pkgs, g.mods)
 	r.p("its stripped binary is %s (godo %s). Its cold build takes %s vs %s (single builds on this machine vary by ±20%%). ", bytesize(d.bin), bytesize(g.bin), ns(d.build), ns(g.build))
 	r.p("Most of either is the standard library, which the floor program measures alone; above it, docr's own share is dominated by package gen, ")
-	r.p("the generated client and models (the strict server the fake uses is generated into the fake's own package), which every user compiles whole even though a client links only what it calls.\n\n")
+	r.p("the generated client and models (the strict server the fake uses is generated into the fake's own package), which every user compiles whole even though a client links only what it calls.\n")
+	r.processReading()
+	r.registryReading()
+	r.p("\n")
 	r.profiles()
 	r.p("\n---\nGenerated %s by bench/report.\n", time.Now().UTC().Format(time.RFC3339))
 }

@@ -103,3 +103,20 @@ func mib(v float64) string {
 	}
 	return fmt.Sprintf("%.1f MiB", v)
 }
+
+// registryReading is the reading's bullet on the fake's registry.
+func (r *report) registryReading() {
+	const b = "BenchmarkRegistryPushPull/"
+	var parts []string
+	for _, st := range registryStorages {
+		gated, bare := r.res.med(b+"gated/"+st.name, "MB/s"), r.res.med(b+"bare/"+st.name, "MB/s")
+		parts = append(parts, fmt.Sprintf("%s %s vs %s (%s)", st.what, mbps(gated), mbps(bare), ratio(gated, bare)))
+	}
+	r.p("- **Registry.** A 100 MB push and pull, gated fake vs bare library: %s. ", strings.Join(parts, "; "))
+	r.p("Both registries run in the benchmark's process and share the machine with it, so the ratios, not the MB/s, carry across runs and machines. ")
+	var over []string
+	for _, c := range registryCaps {
+		over = append(over, fmt.Sprintf("%s over a %d MiB cap", mib(r.res.med(fmt.Sprintf("BenchmarkFakeMemoryUnderCap/cap=%dMiB", c), "peak-over-cap-MiB")), c))
+	}
+	r.p("Under a storage cap the fake's peak RSS was %s.\n", strings.Join(over, ", "))
+}

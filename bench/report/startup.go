@@ -117,3 +117,14 @@ func (r *report) provider() {
 	r.target("kubelet provider: whole `docr-credential-provider` process, CPU vs the floor", "≤ 1.30x",
 		fmt.Sprintf("%.2fx (%s vs %s)", perRun, ns(prov*1e6), ns(floor*1e6)), perRun <= 1.3)
 }
+
+// processReading is the reading's bullet on the two per-pull programs.
+func (r *report) processReading() {
+	helper, floor := r.res.med("BenchmarkStartup", "helper-cpu-ns/op"), r.res.med("BenchmarkStartup", "floor-cpu-ns/op")
+	prov, pfloor := r.res.med("BenchmarkProviderProcess", "provider-cpu-ms"), r.res.med("BenchmarkProviderProcess", "floor-cpu-ms")
+	r.p("- **Per-pull programs.** A cached `docker-credential-docr get` costs %s of CPU per start, %s its floor's %s; ", ns(helper), ratio(helper, floor), ns(floor))
+	r.p("a whole `docr-credential-provider` process, API round trip included, %s, %s its floor's %s (median of the per-run ratios %.2fx). ",
+		ns(prov*1e6), ratio(prov, pfloor), ns(pfloor*1e6), r.res.med("BenchmarkProviderProcess", "cpu-ratio"))
+	r.p("The floors measure what any Go program with net/http, crypto/tls and encoding/json pays to start and do similar I/O; ")
+	r.p("what docr adds per pull is the difference: %s for the helper, %s for the provider.\n", ns(helper-floor), ns((prov-pfloor)*1e6))
+}
