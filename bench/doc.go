@@ -21,6 +21,13 @@
 //   - BenchmarkStartup, TestStartupPrograms: CPU time of one start of a
 //     cached docker-credential-docr get against a floor program and a
 //     hello-world program (footprint/floor, footprint/hello).
+//   - BenchmarkProviderProcess, TestProviderProcess: CPU time of a whole
+//     docr-credential-provider process (the kubelet credential provider,
+//     with its API round trip) against a floor program (provider_floor).
+//   - BenchmarkRegistryPushPull, BenchmarkFakeMemoryUnderCap: push and pull
+//     of a 100 MB image through go-containerregistry's bare registry and
+//     through the gated docrtest fake, blobs in memory and in a directory;
+//     the fake's peak RSS under a storage cap.
 //
 // footprint.sh compares minimal programs (footprint/docr, footprint/godo,
 // and the floor, footprint/floor), cold builds included; report/ turns the

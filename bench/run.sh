@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # run.sh runs docr's whole benchmark set and writes ../BENCHMARKS.md
-# (make bench). About 12 minutes on a 2-core machine.
+# (make bench). About 20 to 30 minutes on a quiet 2-core machine, an
+# estimate: everything but the three newest groups took about 10 (9m27s in
+# the last full run); start-up and the provider's process pairs add about
+# 2; the registry group pushes and pulls 100 MB 72 to 96 times, some 5 to
+# 15 minutes at 20 to 100 MB/s, longer when the machine is loaded.
 #
 #   COUNT         runs of each benchmark (default 6; the credentials
 #                 benchmark runs twice as often for half as long, so that
@@ -12,6 +16,8 @@
 #   BUILD_RUNS    cold builds per program in footprint.sh (default 3)
 #   STARTS        process starts per program in each run of the start-up
 #                 benchmark (default 60; it runs COUNT times)
+#   PROVIDER_RUNS floor/provider process pairs in each run of the kubelet
+#                 provider benchmark (default 60; it runs COUNT times)
 #   GEN_RUNS      timed runs of make generate (default 5)
 #   OUT           report file (default ../BENCHMARKS.md)
 #   KEEP          directory to keep the raw outputs in (default: removed)
@@ -64,6 +70,7 @@ bench fsync '^BenchmarkFsync$' 500ms "$COUNT"
 bench paging '^BenchmarkPaging$' 1x "$PAGING_COUNT"
 bench registry '^(BenchmarkRegistryPushPull|BenchmarkFakeMemoryUnderCap)$' 3x "$COUNT"
 bench startup '^BenchmarkStartup$' "${STARTS:-60}x" "$COUNT"
+bench provider '^BenchmarkProviderProcess$' "${PROVIDER_RUNS:-60}x" "$COUNT"
 
 log "TestConnReuse"
 set +e
@@ -78,8 +85,14 @@ benchstat -col /impl -row /n "$work/mergefile.txt" >"$work/mergefile.stat"
 benchstat -col /impl -row /n "$work/mergemem.txt" >"$work/mergemem.stat"
 benchstat -col /sync -row /n "$work/fsync.txt" >"$work/fsync.stat"
 benchstat -col /mode -row /n "$work/paging.txt" >"$work/paging.stat"
-benchstat "$work/registry.txt" >"$work/registry.stat"
+# Two tables, so that no geomean mixes push-and-pull times with the cap runs.
+{
+	benchstat -filter '.name:RegistryPushPull' "$work/registry.txt"
+	echo
+	benchstat -filter '.name:FakeMemoryUnderCap' "$work/registry.txt"
+} >"$work/registry.stat"
 benchstat "$work/startup.txt" >"$work/startup.stat"
+benchstat "$work/provider.txt" >"$work/provider.stat"
 
 log "profiles of docr's side"
 # Allocations per credentials call (exact: memprofilerate=1; 5000 timed
@@ -137,7 +150,7 @@ duration=$(($(date +%s) - start))
 	echo "nproc=$(nproc)"
 	echo "go=$(go version | awk '{print $3, $4}')"
 	echo "fs=$(df -PT "${TMPDIR:-/tmp}" | awk 'NR==2{print $2}') (${TMPDIR:-/tmp})"
-	echo "run=-count=$COUNT (credentials $((2 * COUNT)), paging $PAGING_COUNT); -benchtime 500ms credentials, 3x connection runs of 1,000 calls, 1s merge, 500ms fsync, 1x paging, ${STARTS:-60}x start-up"
+	echo "run=-count=$COUNT (credentials $((2 * COUNT)), paging $PAGING_COUNT); -benchtime 500ms credentials, 3x connection runs of 1,000 calls, 1s merge, 500ms fsync, 1x paging, 3x registry push+pull and memory under a cap, ${STARTS:-60}x start-up, ${PROVIDER_RUNS:-60}x provider process pairs"
 	echo "duration=$((duration / 60))m$((duration % 60))s (report excluded)"
 } >"$work/params.txt"
 

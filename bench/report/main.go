@@ -48,7 +48,7 @@ func main() {
 }
 
 // groups are the result files run.sh writes, in report order.
-var groups = []string{"credentials", "conns", "mergefile", "mergemem", "fsync", "paging", "footprint", "generate", "startup"}
+var groups = []string{"credentials", "conns", "mergefile", "mergemem", "fsync", "paging", "footprint", "generate", "startup", "provider", "registry"}
 
 // results maps a benchmark name (GOMAXPROCS suffix removed) and a unit to
 // the values of every run.
@@ -188,6 +188,8 @@ func (r *report) render() []byte {
 	footprint := r.footprint()
 	r.generate()
 	r.startup()
+	r.provider()
+	r.registry()
 	r.reading(credentials, conns, merge, paging, footprint)
 
 	// Insert the target summary after the machine section.
@@ -667,7 +669,10 @@ func (r *report) reading(c credResult, conns connResult, merge []mergeRow, pagin
 	r.p("- **Footprint.** The minimal docr program links %.0f non-standard packages from %.0f modules (godo: %.0f from %.0f); ", d.pkgs, d.mods, g.pkgs, g.mods)
 	r.p("its stripped binary is %s (godo %s). Its cold build takes %s vs %s (single builds on this machine vary by ±20%%). ", bytesize(d.bin), bytesize(g.bin), ns(d.build), ns(g.build))
 	r.p("Most of either is the standard library, which the floor program measures alone; above it, docr's own share is dominated by package gen, ")
-	r.p("the generated client and models (the strict server the fake uses is generated into the fake's own package), which every user compiles whole even though a client links only what it calls.\n\n")
+	r.p("the generated client and models (the strict server the fake uses is generated into the fake's own package), which every user compiles whole even though a client links only what it calls.\n")
+	r.processReading()
+	r.registryReading()
+	r.p("\n")
 	r.profiles()
 	r.p("\n---\nGenerated %s by bench/report.\n", time.Now().UTC().Format(time.RFC3339))
 }

@@ -93,3 +93,38 @@ func (r *report) buildProfile() {
 		r.p("```\n\n")
 	}
 }
+
+// provider reports BenchmarkProviderProcess: CPU per process of the
+// kubelet credential provider against its floor program, and the target.
+func (r *report) provider() {
+	const name = "BenchmarkProviderProcess"
+	r.p("## 8. The kubelet credential provider, whole process\n\n")
+	r.p("A kubelet runs `docr-credential-provider` for an image whose credentials it has not cached, so, like the Docker helper, ")
+	r.p("its cost is a whole process. `BenchmarkProviderProcess` runs it as the kubelet does (a `CredentialProviderRequest` on stdin, ")
+	r.p("only the environment of its `CredentialProviderConfig`: a token file and the API URL) with one API round trip to the docrtest fake, ")
+	r.p("against the floor program `bench/provider_floor` (net/http, crypto/tls, encoding/json: it reads the token file, makes the same ")
+	r.p("request and prints one line). Both are built with plain `go build`. The two alternate in rotating order; CPU is user+sys of ")
+	r.p("each child (`os.ProcessState`), wall time includes the round trip. Each run reports the medians over its processes and their ")
+	r.p("ratio; the table gives medians of the runs.\n\n")
+	r.stat("provider")
+	floor, prov := r.res.med(name, "floor-cpu-ms"), r.res.med(name, "provider-cpu-ms")
+	r.p("| program | CPU per process | wall per process | vs floor (CPU) |\n|---|---|---|---|\n")
+	r.p("| floor (`bench/provider_floor`) | %s | %s | 1.00x |\n", ns(floor*1e6), ns(r.res.med(name, "floor-wall-ms")*1e6))
+	r.p("| `docr-credential-provider` | %s | %s | %s |\n", ns(prov*1e6), ns(r.res.med(name, "provider-wall-ms")*1e6), ratio(prov, floor))
+	perRun := r.res.med(name, "cpu-ratio")
+	r.p("\nprovider/floor: median of the per-run ratios %.2fx (%s; each ratio is of two medians measured in the same run), %s from the medians above.\n\n",
+		perRun, plural(r.res.n(name, "cpu-ratio"), "run"), ratio(prov, floor))
+	r.target("kubelet provider: whole `docr-credential-provider` process, CPU vs the floor", "≤ 1.30x",
+		fmt.Sprintf("%.2fx (%s vs %s)", perRun, ns(prov*1e6), ns(floor*1e6)), perRun <= 1.3)
+}
+
+// processReading is the reading's bullet on the two per-pull programs.
+func (r *report) processReading() {
+	helper, floor := r.res.med("BenchmarkStartup", "helper-cpu-ns/op"), r.res.med("BenchmarkStartup", "floor-cpu-ns/op")
+	prov, pfloor := r.res.med("BenchmarkProviderProcess", "provider-cpu-ms"), r.res.med("BenchmarkProviderProcess", "floor-cpu-ms")
+	r.p("- **Per-pull programs.** A cached `docker-credential-docr get` costs %s of CPU per start, %s its floor's %s; ", ns(helper), ratio(helper, floor), ns(floor))
+	r.p("a whole `docr-credential-provider` process, API round trip included, %s, %s its floor's %s (median of the per-run ratios %.2fx). ",
+		ns(prov*1e6), ratio(prov, pfloor), ns(pfloor*1e6), r.res.med("BenchmarkProviderProcess", "cpu-ratio"))
+	r.p("The floors measure what any Go program with net/http, crypto/tls and encoding/json pays to start and do similar I/O; ")
+	r.p("what docr adds per pull is the difference: %s for the helper, %s for the provider.\n", ns(helper-floor), ns((prov-pfloor)*1e6))
+}
