@@ -243,7 +243,9 @@ func TestHardeningKubernetesManifestAllOrNothing(t *testing.T) {
 		{[]string{"--namespace", "Kube-System"}, `--namespace: kubesecret: invalid namespace "Kube-System"`},
 		{[]string{"--namespace", "apps.prod"}, `--namespace: kubesecret: invalid namespace "apps.prod"`},
 		{[]string{"--namespace", "\x1b[2Japps"}, `--namespace: kubesecret: invalid namespace "\x1b[2Japps"`},
-		{[]string{"--registry", "My_Registry"}, "the default Secret name is not valid"},
+		// The registry name rule comes first: such a name never reaches the
+		// Secret name (registry-<name>) at all.
+		{[]string{"--registry", "My_Registry"}, "--registry: registry name has 'M' at byte 0"},
 	}
 	h := newHarness(t)
 	for _, u := range usage {
