@@ -42,6 +42,6 @@ if [ "$rc" -eq 3 ]; then
 		echo "vulncheck: docr and its dependencies are clean; the findings above are in the standard library of $(go env GOVERSION) only (VULNCHECK_STDLIB=warn)."
 		exit 0
 	fi
-	echo "vulncheck: findings above; the standard library counts too: build with the Go release go.mod's toolchain line names ($(go env GOVERSION) here)." >&2
+	echo "vulncheck: findings above. Update the module named by Found in (go get MODULE@FIXED), or, for the standard library, build with the Go release that go.mod's toolchain line names ($(go env GOVERSION) here)." >&2
 fi
 exit "$rc"
