@@ -174,8 +174,9 @@ func (w *Writer) lock(ctx context.Context, shared bool) (unlock func(), err erro
 	defer cancel()
 	t := time.NewTicker(lockRetry)
 	defer t.Stop()
+	lk := newLocker(f)
 	for {
-		release, err := tryLock(f, shared)
+		release, err := lk.try(shared)
 		if err != nil {
 			_ = f.Close()
 			return nil, fmt.Errorf("cannot lock %s: %w", lockPath, err)

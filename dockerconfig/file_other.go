@@ -25,18 +25,26 @@ func isMountPointErr(error) bool { return false }
 // the opened file's type (a link to a regular file still passes).
 const oNoFollow = 0
 
-// tryLock locks f's path without blocking (gofrs/flock, LockFileEx on
-// Windows, through its own handle). release unlocks and closes f; it is nil
-// while another process holds the lock.
-func tryLock(f *os.File, shared bool) (release func(), err error) {
-	fl := flock.New(f.Name())
-	lock := fl.TryLock
+// locker locks the lock file's path through gofrs/flock (LockFileEx on
+// Windows, on flock's own handle), made once per wait so that retries reuse
+// one handle.
+type locker struct {
+	f  *os.File
+	fl *flock.Flock
+}
+
+func newLocker(f *os.File) locker { return locker{f, flock.New(f.Name())} }
+
+// try takes the lock without blocking. release unlocks and closes both
+// handles; it is nil while another process holds the lock.
+func (l locker) try(shared bool) (release func(), err error) {
+	lock := l.fl.TryLock
 	if shared {
-		lock = fl.TryRLock
+		lock = l.fl.TryRLock
 	}
 	ok, err := lock()
 	if !ok || err != nil {
 		return nil, err
 	}
-	return func() { _ = fl.Unlock(); _ = f.Close() }, nil
+	return func() { _ = l.fl.Unlock(); _ = l.f.Close() }, nil
 }

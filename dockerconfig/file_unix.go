@@ -73,19 +73,24 @@ func isMountPointErr(err error) bool {
 // oNoFollow makes open fail on a symbolic link as the last path element.
 const oNoFollow = syscall.O_NOFOLLOW
 
-// tryLock takes flock(2) on f without blocking: exclusive, or shared when
-// shared is set. release (closing f, which drops the lock) is nil while
-// another process holds it.
-func tryLock(f *os.File, shared bool) (release func(), err error) {
+// locker takes flock(2) on the lock file's descriptor.
+type locker struct{ f *os.File }
+
+func newLocker(f *os.File) locker { return locker{f} }
+
+// try takes the lock without blocking: exclusive, or shared when shared is
+// set. release (closing f, which drops the lock) is nil while another
+// process holds it.
+func (l locker) try(shared bool) (release func(), err error) {
 	how := syscall.LOCK_EX
 	if shared {
 		how = syscall.LOCK_SH
 	}
 	for {
-		err = syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
+		err = syscall.Flock(int(l.f.Fd()), how|syscall.LOCK_NB)
 		switch {
 		case err == nil:
-			return func() { _ = f.Close() }, nil
+			return func() { _ = l.f.Close() }, nil
 		case errors.Is(err, syscall.EWOULDBLOCK):
 			return nil, nil
 		case errors.Is(err, syscall.EINTR):

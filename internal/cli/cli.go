@@ -20,12 +20,14 @@ import (
 	"os/signal"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/docr-dev/docr/facade"
 	"github.com/docr-dev/docr/internal/minted"
+	"github.com/docr-dev/docr/internal/registryhost"
 )
 
 // Exit codes.
@@ -236,14 +238,14 @@ func Main(ctx context.Context, args []string, env *Env, extra ...*Command) int {
 				commandUsage(env.Stdout, c, fs)
 				return exitOK
 			}
-			return a.finish(usagef("unknown command %q; run 'docr help'", rest[1]))
+			return a.finish(usagef("unknown command %s; run 'docr help'", showArg(rest[1])))
 		}
 		a.mainUsage(env.Stdout)
 		return exitOK
 	}
 	c := a.findCommand(name)
 	if c == nil {
-		return a.finish(usagef("unknown command %q; run 'docr help'", name))
+		return a.finish(usagef("unknown command %s; run 'docr help'", showArg(name)))
 	}
 	return a.finish(a.runCommand(ctx, c, rest[1:]))
 }
@@ -255,6 +257,11 @@ func (a *app) runCommand(ctx context.Context, c *command, args []string) error {
 	fs.SetOutput(io.Discard)
 	a.globalFlags(fs)
 	run := c.setup(a, fs)
+	if h := strings.TrimSpace(a.env.getenv(envRegistryHost)); h != "" {
+		if err := registryhost.Check(h); err != nil {
+			return usagef("$%s: %v", envRegistryHost, err)
+		}
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			commandUsage(a.env.Stdout, c, fs)
@@ -300,11 +307,25 @@ func (a *app) globalFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&a.timeout, "timeout", a.timeout, "timeout of each API request")
 }
 
+// showArg quotes a stray command-line word in an error only when it looks
+// like a command name: a token typed in the wrong place is never echoed.
+func showArg(s string) string {
+	ok := s != "" && len(s) <= 32 && s[0] >= 'a' && s[0] <= 'z'
+	for i := 0; ok && i < len(s); i++ {
+		c := s[i]
+		ok = c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-'
+	}
+	if ok {
+		return strconv.Quote(s)
+	}
+	return "(not shown: it does not look like a command name)"
+}
+
 // noArgs wraps an action that takes no positional arguments.
 func noArgs(name string, run func(ctx context.Context) error) func(context.Context, []string) error {
 	return func(ctx context.Context, args []string) error {
 		if len(args) > 0 {
-			return usagef("unexpected argument %q; run 'docr %s --help'", args[0], name)
+			return usagef("unexpected argument %s; run 'docr %s --help'", showArg(args[0]), name)
 		}
 		return run(ctx)
 	}
@@ -490,7 +511,8 @@ func (a *app) record() (*minted.Record, error) {
 // registry.digitalocean.com.
 func (a *app) registryHost() string {
 	if h := strings.TrimSpace(a.env.getenv(envRegistryHost)); h != "" {
-		return h
+		// Lower-cased as Docker lower-cases the host it asks a helper about.
+		return asciiLower(h)
 	}
 	return defaultRegistryHost
 }

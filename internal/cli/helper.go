@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -277,6 +278,9 @@ func (a *app) helperErase(ctx context.Context, host, revokeURL string, noRevoke 
 	for _, e := range dropped {
 		if e.ExpiresAt.Before(a.env.now()) {
 			continue // already useless
+		}
+		if slices.Contains(a.knownTokens(), strings.TrimSpace(e.Password)) {
+			continue // never send an API token to the revocation endpoint
 		}
 		if err := facade.RevokeCredential(ctx, e.Password, a.revokeOptions(revokeURL)...); err != nil {
 			errs = append(errs, err)

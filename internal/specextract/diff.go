@@ -20,6 +20,7 @@ const (
 	Breaking
 )
 
+// String returns "breaking" or "compatible".
 func (l Level) String() string {
 	if l == Breaking {
 		return "breaking"

@@ -21,6 +21,7 @@ if [ ! -f "$cache/index/db.json" ]; then
 		go run ./cmd/gendb -repo . -out "$cache.tmp" >/dev/null
 	)
 	rm -rf "$cache" && mv "$cache.tmp" "$cache"
+	rm -rf "$work"
 fi
 echo "vulncheck: database $cache"
 bin=$(mktemp -d)

@@ -218,7 +218,7 @@ func demo(ctx context.Context, inv *cli.Invocation) error {
 	if err != nil {
 		return fmt.Errorf("list repositories: %w", err)
 	}
-	fmt.Fprintln(out, "[5/8] The API lists the registry's repositories (GET /v2/registries/example/repositories):")
+	fmt.Fprintln(out, "[5/8] The API lists the registry's repositories (GET /v2/registries/example/repositoriesV2):")
 	for _, r := range *list.JSON200.Repositories {
 		line := fmt.Sprintf("%-10s %d tag(s)", *r.Name, *r.TagCount)
 		if m := r.LatestManifest; m != nil {
