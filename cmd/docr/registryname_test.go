@@ -32,3 +32,30 @@ func TestRegistryFlagFollowsTheAPIRule(t *testing.T) {
 		t.Errorf("a valid name: stdout %q", r.stdout)
 	}
 }
+
+// A token typed where a command or argument goes is never echoed in the
+// usage error; a word that looks like a command name is.
+func TestStrayArgumentNotEchoed(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	const token = "dop_v1_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	for _, args := range [][]string{{token}, {"login", token}, {"help", token}, {"docker-config", "Bearer " + token}} {
+		r := h.docr(args...)
+		if r.code != 2 || strings.Contains(r.stderr+r.stdout, "0123456789abcdef") || !strings.Contains(r.stderr, "(not shown: it does not look like a command name)") {
+			t.Errorf("docr %.20q...: exit %d, stderr %q", args, r.code, r.stderr)
+		}
+	}
+	fails(t, h.docr("login", "extra"), 2, `unexpected argument "extra"`)
+}
+
+// $DOCR_REGISTRY_HOST follows the one host rule: a look-alike is a usage
+// error before anything is read or sent.
+func TestRegistryHostEnvChecked(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.set("DOCR_REGISTRY_HOST", "registry.digitalocean.com\u200b")
+	fails(t, h.docr("login"), 2, `$DOCR_REGISTRY_HOST: invalid registry host: "registry.digitalocean.com\u200b" has spaces`)
+	if n := len(h.srv.Requests()); n != 0 {
+		t.Errorf("%d requests reached the API", n)
+	}
+}

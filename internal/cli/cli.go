@@ -308,12 +308,13 @@ func (a *app) globalFlags(fs *flag.FlagSet) {
 }
 
 // showArg quotes a stray command-line word in an error only when it looks
-// like a command name: a token typed in the wrong place is never echoed.
+// like a command or file name (at most 32 of a-z, 0-9, '-', '.', starting
+// with a letter): a token typed in the wrong place is never echoed.
 func showArg(s string) string {
 	ok := s != "" && len(s) <= 32 && s[0] >= 'a' && s[0] <= 'z'
 	for i := 0; ok && i < len(s); i++ {
 		c := s[i]
-		ok = c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-'
+		ok = c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.'
 	}
 	if ok {
 		return strconv.Quote(s)
