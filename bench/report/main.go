@@ -315,7 +315,7 @@ func (r *report) credentials() credResult {
 	}
 	r.p("\n")
 	r.target("credentials: docr vs raw", "≤ 1.15x ns/op", ratio(c.docr, c.raw), c.docr <= 1.15*c.raw)
-	r.target("credentials: docr vs godo", "fewer allocs/op", fmt.Sprintf("%.0f vs %.0f", c.docrA, c.godoA), c.docrA < c.godoA)
+	r.target("credentials: docr vs godo", "≤ 1.10x allocs/op", fmt.Sprintf("%.2fx (%.0f vs %.0f)", c.docrA/c.godoA, c.docrA, c.godoA), c.docrA <= 1.10*c.godoA)
 	return c
 }
 
