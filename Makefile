@@ -27,22 +27,22 @@ generate:
 spec:
 	@if [ "$(UPSTREAM)" != "$(PINNED)" ]; then \
 		echo "spec: extracts the pinned $(PINNED) only; to move to $(UPSTREAM) run make bump UPSTREAM=$(UPSTREAM)"; exit 2; fi
-	$(GO) run ./internal/specextract -upstream $(PINNED) -out spec/registry.yaml -overlay spec/overlay.yaml
+	$(GO) run ./internal/buildtools/specextract -upstream $(PINNED) -out spec/registry.yaml -overlay spec/overlay.yaml
 	$(MAKE) generate
 
 ## spec-diff: show what a fresh extraction from UPSTREAM would change, classified; status 2 if breaking
 spec-diff:
-	$(GO) run ./internal/specextract -upstream $(UPSTREAM) -out spec/registry.yaml -overlay spec/overlay.yaml -diff -fail-on-breaking
+	$(GO) run ./internal/buildtools/specextract -upstream $(UPSTREAM) -out spec/registry.yaml -overlay spec/overlay.yaml -diff -fail-on-breaking
 
 ## bump: move to a new upstream: make bump UPSTREAM=/path/to/openapi (all or nothing; see README)
 bump:
 	@if [ "$(UPSTREAM)" = "$(PINNED)" ] && [ -z "$(FORCE)" ]; then \
 		echo "bump: UPSTREAM is the pinned $(PINNED); give the new checkout: make bump UPSTREAM=/path/to/openapi"; exit 2; fi
-	bash internal/tools/bump.sh "$(UPSTREAM)"
+	bash internal/buildtools/scripts/bump.sh "$(UPSTREAM)"
 
 ## test-bump: make bump and the upstream watch script, end to end on a copy of the module (a few minutes)
 test-bump:
-	DOCR_TEST_BUMP=1 $(GO) test -count=1 -timeout 30m -run 'TestUpstreamWatch' ./internal/specextract
+	DOCR_TEST_BUMP=1 $(GO) test -count=1 -timeout 30m -run 'TestUpstreamWatch' ./internal/buildtools/specextract
 
 # GENERATED: what make generate writes (and the spec it reads).
 GENERATED   := gen docrtest/internal/server docrtest/internal/embeddedspec spec
@@ -58,7 +58,7 @@ check-generated: generate
 ## check-spec: the committed spec equals a fresh extraction of the pinned snapshot (skipped when absent)
 check-spec:
 	@if [ -f "$(PINNED)/specification/DigitalOcean-public.v2.yaml" ]; then \
-		$(GO) run ./internal/specextract -upstream $(PINNED) -out spec/registry.yaml -overlay spec/overlay.yaml -check; \
+		$(GO) run ./internal/buildtools/specextract -upstream $(PINNED) -out spec/registry.yaml -overlay spec/overlay.yaml -check; \
 	else \
 		echo "check-spec: skipped: pinned upstream snapshot $(PINNED) is not present (normal on a user's clone)"; \
 	fi
@@ -98,18 +98,18 @@ test: lint test-race check-generated check-spec test-bump compat kubeletcompat b
 
 ## test-stress: go test -race ./... STRESS_N times (default 5) with every core busy; not in CI
 test-stress:
-	GO=$(GO) bash internal/tools/stress.sh
+	GO=$(GO) bash internal/buildtools/scripts/stress.sh
 
 FUZZTIME ?= 60s
 
 ## vuln: govulncheck against an offline database built from golang.org/x/vulndb
 vuln:
-	bash internal/tools/vulncheck.sh ./...
+	bash internal/buildtools/scripts/vulncheck.sh ./...
 
 ## fuzz-short: every fuzz target for a few seconds (CI)
 fuzz-short:
-	FUZZTIME=5s bash internal/tools/fuzz.sh
+	FUZZTIME=5s bash internal/buildtools/scripts/fuzz.sh
 
 ## fuzz: every fuzz target for FUZZTIME (default 60s): make fuzz FUZZTIME=5m
 fuzz:
-	FUZZTIME=$(FUZZTIME) bash internal/tools/fuzz.sh
+	FUZZTIME=$(FUZZTIME) bash internal/buildtools/scripts/fuzz.sh

@@ -28,7 +28,7 @@ import (
 	"github.com/docr-dev/docr/docrtest"
 	"github.com/docr-dev/docr/facade"
 	"github.com/docr-dev/docr/gen"
-	"github.com/docr-dev/docr/internal/testctx"
+	"github.com/docr-dev/docr/internal/testsupport/testctx"
 )
 
 const (

@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/docr-dev/docr/internal/testguard"
+	"github.com/docr-dev/docr/internal/testsupport/testguard"
 )
 
 // TestMain fails the run if a test changed the real ~/.docker or docr's

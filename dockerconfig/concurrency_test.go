@@ -16,7 +16,7 @@ import (
 
 	"github.com/gofrs/flock"
 
-	"github.com/docr-dev/docr/internal/testctx"
+	"github.com/docr-dev/docr/internal/testsupport/testctx"
 )
 
 // TestConcurrentStores: 20 goroutines and 5 processes each add a different

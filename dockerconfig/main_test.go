@@ -21,8 +21,8 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/docr-dev/docr/internal/testctx"
-	"github.com/docr-dev/docr/internal/testguard"
+	"github.com/docr-dev/docr/internal/testsupport/testctx"
+	"github.com/docr-dev/docr/internal/testsupport/testguard"
 )
 
 // Environment switches for child processes (TestMain re-executes the test

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docr-dev/docr/internal/testctx"
+	"github.com/docr-dev/docr/internal/testsupport/testctx"
 )
 
 var ctx = context.Background()

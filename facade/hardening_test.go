@@ -23,7 +23,7 @@ import (
 	"time"
 
 	"github.com/docr-dev/docr/internal/registryhost"
-	"github.com/docr-dev/docr/internal/testctx"
+	"github.com/docr-dev/docr/internal/testsupport/testctx"
 )
 
 // Case 1. The API redirects to another host (127.0.0.2: a different host

@@ -14,7 +14,7 @@ import (
 	"github.com/jarcoal/httpmock"
 	"go.uber.org/goleak"
 
-	"github.com/docr-dev/docr/internal/testctx"
+	"github.com/docr-dev/docr/internal/testsupport/testctx"
 )
 
 func TestMain(m *testing.M) {

@@ -17,7 +17,7 @@ import (
 
 	"github.com/docr-dev/docr/gen"
 
-	"github.com/docr-dev/docr/internal/testctx"
+	"github.com/docr-dev/docr/internal/testsupport/testctx"
 )
 
 func TestRetry429Then200(t *testing.T) {

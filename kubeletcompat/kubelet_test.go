@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/docr-dev/docr/docrtest"
-	"github.com/docr-dev/docr/internal/kubeletprovider"
+	"github.com/docr-dev/docr/internal/programs/kubeletprovider"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"

@@ -18,7 +18,7 @@ package main
 import (
 	"os"
 
-	"github.com/docr-dev/docr/internal/cli"
+	"github.com/docr-dev/docr/internal/programs/cli"
 )
 
 func main() {

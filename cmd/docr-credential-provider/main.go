@@ -16,7 +16,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/docr-dev/docr/internal/kubeletprovider"
+	"github.com/docr-dev/docr/internal/programs/kubeletprovider"
 )
 
 func main() {

@@ -496,7 +496,7 @@ func readFileString(t *testing.T, path string) string {
 
 // Case 8: the credential helper applies its own limits: 2 attempts against
 // a server that keeps answering 503. (The 15 s per attempt against a slow
-// server is proven in internal/cli, where the test owns the transport.)
+// server is proven in internal/programs/cli, where the test owns the transport.)
 func TestCredentialHelperAttempts(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
@@ -571,7 +571,7 @@ func TestCredentialHelperRevokesCredentialForAnotherHost(t *testing.T) {
 }
 
 // Case 11: Ctrl-C and SIGTERM are honoured while docr waits for a token
-// from a FIFO. (Standard input is covered in internal/cli, where the test
+// from a FIFO. (Standard input is covered in internal/programs/cli, where the test
 // can tell when the read has begun.)
 func TestTokenFileInterrupted(t *testing.T) {
 	t.Parallel()

@@ -16,8 +16,8 @@ package main
 import (
 	"os"
 
-	"github.com/docr-dev/docr/internal/cli"
-	"github.com/docr-dev/docr/internal/cli/fakecmd"
+	"github.com/docr-dev/docr/internal/programs/cli"
+	"github.com/docr-dev/docr/internal/programs/fakecmd"
 )
 
 func main() {

@@ -30,7 +30,7 @@ import (
 	"time"
 
 	"github.com/docr-dev/docr/docrtest"
-	"github.com/docr-dev/docr/internal/testguard"
+	"github.com/docr-dev/docr/internal/testsupport/testguard"
 )
 
 const modulePath = "github.com/docr-dev/docr"

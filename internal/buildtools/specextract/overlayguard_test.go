@@ -15,7 +15,7 @@ import (
 // nothing is redundant. This needs no upstream snapshot.
 func TestOverlayFitsCommittedSpec(t *testing.T) {
 	t.Parallel()
-	if err := CheckOverlay(mustRead(t, "../../spec/registry.yaml"), "../../spec/overlay.yaml"); err != nil {
+	if err := CheckOverlay(mustRead(t, "../../../spec/registry.yaml"), "../../../spec/overlay.yaml"); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -4,7 +4,7 @@
 //
 // Usage:
 //
-//	go run ./internal/specextract [-upstream DIR] [-out spec/registry.yaml] [-overlay spec/overlay.yaml]
+//	go run ./internal/buildtools/specextract [-upstream DIR] [-out spec/registry.yaml] [-overlay spec/overlay.yaml]
 //	    [-diff [-fail-on-breaking] | -check | -changelog spec/CHANGES.md -heading TEXT]
 //
 // With no mode flag it extracts from -upstream (default: the newest snapshot

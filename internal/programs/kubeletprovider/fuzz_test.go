@@ -6,7 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/docr-dev/docr/internal/kubeletprovider"
+	"github.com/docr-dev/docr/internal/programs/kubeletprovider"
 )
 
 // FuzzDecodeRequest: any input either decodes into a checked request whose

@@ -1,6 +1,6 @@
 // Package fakecmd holds the docr commands that run the fake DigitalOcean
 // API of package docrtest: "fake-api" and "demo". Only cmd/docr links it
-// (cli.Main's extra commands), so that internal/cli, which the Docker
+// (cli.Main's extra commands), so that internal/programs/cli, which the Docker
 // credential helper links, never links the fake, kin-openapi or jsonschema.
 package fakecmd
 
@@ -32,7 +32,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
-	"github.com/docr-dev/docr/internal/cli"
+	"github.com/docr-dev/docr/internal/programs/cli"
 )
 
 // Commands returns the commands to add to docr with cli.Main: fake-api and

@@ -32,7 +32,7 @@ var methods = []string{"get", "put", "post", "delete", "options", "head", "patch
 // header is written at the top of the extracted spec. It is the project's own
 // text; the upstream prose is dropped.
 const header = `# Registry portion of the DigitalOcean public API, extracted from
-# github.com/digitalocean/openapi (Apache-2.0) by internal/specextract.
+# github.com/digitalocean/openapi (Apache-2.0) by internal/buildtools/specextract.
 # Facts only (paths, parameters, schemas, enums); upstream prose and examples are dropped.
 # Do not edit: run "make bump UPSTREAM=/path/to/openapi". Fixes go in spec/overlay.yaml.
 `

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/docr-dev/docr/docrtest"
-	"github.com/docr-dev/docr/internal/kubeletprovider"
+	"github.com/docr-dev/docr/internal/programs/kubeletprovider"
 )
 
 // Main answers one request as the kubelet sends it, here against a fake

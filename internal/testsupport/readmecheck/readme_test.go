@@ -18,7 +18,7 @@ var goBlock = regexp.MustCompile("(?ms)^```go\n(.*?)^```\n")
 // TestREADMEGoBlocksCompile: each ```go block of README.md is a complete
 // program that `go vet` (which type-checks it) accepts against this module.
 func TestREADMEGoBlocksCompile(t *testing.T) {
-	root, err := filepath.Abs("../..")
+	root, err := filepath.Abs("../../..")
 	if err != nil {
 		t.Fatal(err)
 	}

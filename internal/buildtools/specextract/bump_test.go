@@ -23,7 +23,7 @@ func moduleCopy(t *testing.T) string {
 		t.Skip("tar not installed")
 	}
 	dst := t.TempDir()
-	cmd := exec.Command("bash", "-c", `tar -C ../.. --exclude=./.git -cf - . | tar -C "$0" -xf -`, dst)
+	cmd := exec.Command("bash", "-c", `tar -C ../../.. --exclude=./.git -cf - . | tar -C "$0" -xf -`, dst)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("copy module: %v\n%s", err, out)
 	}
@@ -70,13 +70,13 @@ func changedFiles(before, after map[string][32]byte) []string {
 	return out
 }
 
-// script runs one of internal/tools' scripts in the module copy. The
+// script runs one of internal/buildtools/scripts' scripts in the module copy. The
 // timeout only guards against a hang: a run takes well under a minute.
 func script(t *testing.T, mod, name string, env []string, args ...string) (string, int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "bash", append([]string{filepath.Join(mod, "internal", "tools", name)}, args...)...)
+	cmd := exec.CommandContext(ctx, "bash", append([]string{filepath.Join(mod, "internal", "buildtools", "scripts", name)}, args...)...)
 	cmd.Dir = mod
 	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.CombinedOutput()

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docr-dev/docr/internal/kubeletprovider"
+	"github.com/docr-dev/docr/internal/programs/kubeletprovider"
 )
 
 const host = "registry.digitalocean.com"

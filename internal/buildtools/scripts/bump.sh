@@ -4,7 +4,7 @@
 #
 # In a temporary copy of the module it
 #   1. extracts spec/registry.yaml from UPSTREAM, after checking the overlay's
-#      guards against it (internal/specextract -overlay),
+#      guards against it (internal/buildtools/specextract -overlay),
 #   2. appends the classified changes to spec/CHANGES.md,
 #   3. writes the new pin to spec/upstream.txt,
 #   4. regenerates gen/ (go generate ./...: oapi-codegen with the overlay,
@@ -21,7 +21,7 @@ set -euo pipefail
 usage() { echo "usage: $0 /path/to/digitalocean/openapi" >&2; exit 2; }
 [ $# -eq 1 ] || usage
 up=$1
-root=$(cd "$(dirname "$0")/../.." && pwd -P)
+root=$(cd "$(dirname "$0")/../../.." && pwd -P)
 go=${GO:-go}
 
 if [ ! -f "$up/specification/DigitalOcean-public.v2.yaml" ]; then
@@ -45,7 +45,7 @@ fail() { echo "bump: FAILED at: $1; nothing in $root was changed" >&2; exit 1; }
 
 cd "$work"
 step "extract from $abs_up and check the overlay"
-$go run ./internal/specextract -upstream "$abs_up" -out spec/registry.yaml -overlay spec/overlay.yaml \
+$go run ./internal/buildtools/specextract -upstream "$abs_up" -out spec/registry.yaml -overlay spec/overlay.yaml \
 	-changelog spec/CHANGES.md -heading "$heading" || fail "extraction and overlay guards"
 step "pin $new_pin in spec/upstream.txt"
 awk -v pin="$new_pin" '/^#/ { print; next } !done { print pin; done = 1 }' spec/upstream.txt >spec/upstream.txt.new

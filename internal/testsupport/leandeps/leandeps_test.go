@@ -92,7 +92,7 @@ func violations(graph map[string][]string, root string) []string {
 
 func moduleRoot(t *testing.T) string {
 	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
+	root, err := filepath.Abs(filepath.Join("..", "..", ".."))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func moduleRoot(t *testing.T) string {
 
 // TestPerPullProgramsStayLean fails, naming the import chain, if a program
 // that Docker or a kubelet runs per pull links a forbidden package.
-// internal/cli is checked on its own too (the helper is built from it), and
+// internal/programs/cli is checked on its own too (the helper is built from it), and
 // docrtest must not import testing (its callers pass a docrtest.TB).
 func TestPerPullProgramsStayLean(t *testing.T) {
 	t.Parallel()
@@ -116,7 +116,7 @@ func TestPerPullProgramsStayLean(t *testing.T) {
 	}{
 		{pkg: "cmd/docker-credential-docr"},
 		{pkg: "cmd/docr-credential-provider", optional: true},
-		{pkg: "internal/cli"},
+		{pkg: "internal/programs/cli"},
 		{pkg: "docrtest", allowed: []string{"the fake API", "kin-openapi (the fake's validator)", "jsonschema (about 9 ms and 21,000 allocations of init)", "net/http/httptest (test servers)"}},
 	}
 	for _, tc := range tests {
@@ -145,7 +145,7 @@ func TestCheckCatchesTheFake(t *testing.T) {
 	t.Parallel()
 	root := moduleRoot(t)
 	got := violations(deps(t, root, "./cmd/docr"), module+"/cmd/docr")
-	want := "the fake API: " + module + "/cmd/docr -> " + module + "/internal/cli/fakecmd -> " + module + "/docrtest"
+	want := "the fake API: " + module + "/cmd/docr -> " + module + "/internal/programs/fakecmd -> " + module + "/docrtest"
 	if !slices.Contains(got, want) {
 		t.Errorf("violations of cmd/docr = %q, want them to include %q", got, want)
 	}

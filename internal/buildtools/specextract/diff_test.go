@@ -143,7 +143,7 @@ func report(t *testing.T, oldSpec, newSpec []byte) string {
 		t.Fatal(err)
 	}
 	guard := "overlay: spec/overlay.yaml applies cleanly\n"
-	if err := CheckOverlay(newSpec, "../../spec/overlay.yaml"); err != nil {
+	if err := CheckOverlay(newSpec, "../../../spec/overlay.yaml"); err != nil {
 		guard = "overlay: " + err.Error() + "\n"
 	}
 	return rep.String() + guard
@@ -170,7 +170,7 @@ func golden(t *testing.T, name, got string) {
 func TestDiffGoldenMutations(t *testing.T) {
 	t.Parallel()
 	base := snapshot(t, current)
-	committed := mustRead(t, "../../spec/registry.yaml")
+	committed := mustRead(t, "../../../spec/registry.yaml")
 	for _, m := range mutations {
 		t.Run(m.name, func(t *testing.T) {
 			t.Parallel()
@@ -203,7 +203,7 @@ func TestDiffGoldenSnapshots(t *testing.T) {
 // file rewritten with -update cannot quietly change a verdict.
 func TestClassification(t *testing.T) {
 	t.Parallel()
-	committed := mustRead(t, "../../spec/registry.yaml")
+	committed := mustRead(t, "../../../spec/registry.yaml")
 	s := string(committed)
 	tests := []struct {
 		name, old, new string

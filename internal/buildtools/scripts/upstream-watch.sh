@@ -18,7 +18,7 @@ set -euo pipefail
 
 [ $# -eq 1 ] || { echo "usage: $0 /path/to/digitalocean/openapi" >&2; exit 2; }
 up=$1
-root=$(cd "$(dirname "$0")/../.." && pwd -P)
+root=$(cd "$(dirname "$0")/../../.." && pwd -P)
 go=${GO:-go}
 out=${WATCH_OUT:-${RUNNER_TEMP:-/tmp}/upstream-watch.md}
 ghout=${GITHUB_OUTPUT:-/dev/null}
@@ -28,7 +28,7 @@ cd "$root"
 # into 1.
 bin=$(mktemp -d)
 trap 'rm -rf "$bin"' EXIT
-$go build -o "$bin/specextract" ./internal/specextract
+$go build -o "$bin/specextract" ./internal/buildtools/specextract
 set +e
 report=$("$bin/specextract" -upstream "$up" -out spec/registry.yaml -diff -fail-on-breaking)
 st=$?
@@ -47,7 +47,7 @@ fi
 
 builds=true
 set +e
-bash internal/tools/bump.sh "$up"
+bash internal/buildtools/scripts/bump.sh "$up"
 st=$?
 set -e
 case $st in

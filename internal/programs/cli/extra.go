@@ -16,7 +16,7 @@ const (
 
 // Command is a subcommand that a program adds to docr's own with
 // [Main]'s extra argument. cmd/docr adds "fake-api" and "demo" this way
-// (package fakecmd), so that internal/cli, which the Docker credential
+// (package fakecmd), so that internal/programs/cli, which the Docker credential
 // helper links, never links the fake API.
 type Command struct {
 	// Name is what the user types; Args the synopsis after it.

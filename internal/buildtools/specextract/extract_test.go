@@ -13,13 +13,13 @@ import (
 
 // older is the 2025-05-30 snapshot, from before the multi-registry API; the
 // golden diff tests compare it with the pinned one.
-const older = "../../../shared/upstream/digitalocean-openapi-8e1310c1"
+const older = "../../../../shared/upstream/digitalocean-openapi-8e1310c1"
 
 // current is the pinned upstream snapshot, read from spec/upstream.txt as
 // the Makefile reads it (the one non-comment line, relative to the module
 // root).
 var current = func() string {
-	raw, err := os.ReadFile("../../spec/upstream.txt")
+	raw, err := os.ReadFile("../../../spec/upstream.txt")
 	if err != nil {
 		return "spec/upstream.txt unreadable: " + err.Error()
 	}
@@ -28,7 +28,7 @@ var current = func() string {
 			if filepath.IsAbs(l) {
 				return l
 			}
-			return filepath.Join("..", "..", l)
+			return filepath.Join("..", "..", "..", l)
 		}
 	}
 	return "spec/upstream.txt has no pin"
@@ -58,7 +58,7 @@ func TestExtractIsDeterministicAndMatchesCommitted(t *testing.T) {
 	if !bytes.Equal(a, b) {
 		t.Fatal("two extractions of the same snapshot differ")
 	}
-	committed, err := os.ReadFile("../../spec/registry.yaml")
+	committed, err := os.ReadFile("../../../spec/registry.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestExtractIsDeterministicAndMatchesCommitted(t *testing.T) {
 
 func TestCommittedSpecHasAllOperationsAndNoProse(t *testing.T) {
 	t.Parallel()
-	raw, err := os.ReadFile("../../spec/registry.yaml")
+	raw, err := os.ReadFile("../../../spec/registry.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestDiffOlderSnapshotNamesMultiRegistryOperations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	newSpec, err := os.ReadFile("../../spec/registry.yaml")
+	newSpec, err := os.ReadFile("../../../spec/registry.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
