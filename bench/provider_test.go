@@ -63,7 +63,7 @@ func TestProviderProcess(t *testing.T) {
 		t.Errorf("floor printed %q", got)
 	}
 	out = env.run(t, env.providerCmd(), strings.NewReader(env.request))
-	if !strings.Contains(out, `"kind":"CredentialProviderResponse"`) || !strings.Contains(out, `"registry.digitalocean.com/example":{"username":`) {
+	if !strings.Contains(out, `"kind":"CredentialProviderResponse"`) || !strings.Contains(out, `"registry.digitalocean.com/example/":{"username":`) {
 		t.Errorf("provider printed %d bytes without the expected response", len(out))
 	}
 	if n := len(env.srv.Credentials()); n != 2 {

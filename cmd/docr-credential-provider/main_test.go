@@ -179,7 +179,7 @@ func TestResponse(t *testing.T) {
 			if c.Registry != "example" || c.ReadWrite || c.ExpirySeconds != 3600 || c.Operation != "registries_get_dockerCredentials" {
 				t.Errorf("issued %+v, want read-only for example, 3600 s, per-registry operation", c)
 			}
-			key := srv.RegistryHost() + "/example"
+			key := srv.RegistryHost() + "/example/"
 			if len(resp.Auth) != 1 || resp.Auth[key].Username != c.Username || resp.Auth[key].Password != c.Password {
 				t.Errorf("auth keys %v, want exactly %q with the issued credential", slices.Collect(mapKeys(resp.Auth)), key)
 			}
@@ -276,9 +276,9 @@ func TestCredentialOpensRegistry(t *testing.T) {
 	srv := docrtest.NewServer(t, docrtest.WithSelfRegistryHost())
 	host := srv.RegistryHost()
 	resp := decodeResponse(t, run(t, fakeEnv(srv), strings.NewReader(request(v1, host+"/example/repo-1:latest"))))
-	a, ok := resp.Auth[host+"/example"]
+	a, ok := resp.Auth[host+"/example/"]
 	if !ok {
-		t.Fatalf("no auth for %s/example", host)
+		t.Fatalf("no auth for %s/example/", host)
 	}
 	for _, tc := range []struct {
 		method, path string
@@ -408,10 +408,10 @@ func TestBadRequests(t *testing.T) {
 		{"docker hub", request(v1, "nginx:latest"), `"nginx:latest" is not on ` + host},
 		{"host prefix", request(v1, host+".evil.example/example/repo"), "is not on " + host},
 		{"no repository", request(v1, host+"/example"), "no repository after the registry name"},
-		{"bad registry name", request(v1, host+"/Example/repo"), "invalid registry name"},
-		{"bad repository", request(v1, host+"/example/Repo"), "invalid repository path"},
-		{"bad tag", request(v1, host+"/example/repo:-x"), "invalid tag"},
-		{"bad digest", request(v1, host+"/example/repo@sha256:zz"), "invalid digest"},
+		{"bad registry name", request(v1, host+"/ex_ample/repo"), "invalid registry name"},
+		{"bad repository", request(v1, host+"/example/Repo"), `"` + host + `/example/Repo" is not a valid image reference`},
+		{"bad tag", request(v1, host+"/example/repo:x+y"), "is not a valid image reference"},
+		{"bad digest", request(v1, host+"/example/repo@sha256:zz"), "is not a valid image reference"},
 		{"empty stdin", "", "empty request on stdin"},
 		{"not JSON", "image: " + host + "/example/repo", "invalid JSON at byte"},
 		{"truncated", `{"apiVersion":"` + v1, "truncated JSON"},
@@ -455,6 +455,7 @@ func TestBadConfig(t *testing.T) {
 		{"bad timeout", []string{"DOCR_PROVIDER_TIMEOUT", "10ms"}, "DOCR_PROVIDER_TIMEOUT=\"10ms\" must be a duration from 1s to 5m0s"},
 		{"bad cache key", []string{"DOCR_CACHE_KEY_TYPE", "Global"}, `DOCR_CACHE_KEY_TYPE="Global" must be Registry or Image`},
 		{"bad host", []string{"DOCR_REGISTRY_HOST", "a/b"}, "DOCR_REGISTRY_HOST is not a host name"},
+		{"host with user info", []string{"DOCR_REGISTRY_HOST", "me@registry.digitalocean.com"}, "DOCR_REGISTRY_HOST is not a host name"},
 		{"token with a space", []string{"DIGITALOCEAN_TOKEN", "dop v1"}, "API client (token from DIGITALOCEAN_TOKEN)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -607,9 +608,9 @@ func TestSeveralRegistries(t *testing.T) {
 	if resp.CacheKeyType != "Image" {
 		t.Errorf("cacheKeyType %q, want Image", resp.CacheKeyType)
 	}
-	a, ok := resp.Auth[host+"/second"]
+	a, ok := resp.Auth[host+"/second/"]
 	if !ok || len(resp.Auth) != 1 {
-		t.Fatalf("auth keys %v, want exactly %s/second", slices.Collect(mapKeys(resp.Auth)), host)
+		t.Fatalf("auth keys %v, want exactly %s/second/", slices.Collect(mapKeys(resp.Auth)), host)
 	}
 	if c := srv.Credentials(); len(c) != 1 || c[0].Registry != "second" || c[0].ReadWrite {
 		t.Errorf("issued %+v, want one read-only credential for second", c)
@@ -645,4 +646,43 @@ func TestAnswerForAnotherHost(t *testing.T) {
 	if n := len(srv.Credentials()); n != 1 {
 		t.Errorf("%d credentials issued, want 1", n)
 	}
+}
+
+// TestLookalikeHostsRefused: hosts are matched by the one host rule of
+// docr (internal/registryhost: printable ASCII, A-Z lowered, nothing else
+// folded), in the image and in $DOCR_REGISTRY_HOST. Unicode case folding
+// took the long s (U+017F) for an s and the Kelvin sign (U+212A) for a k,
+// and minted credentials for such an image. Each is refused with one line
+// that shows the look-alike escaped, before any API call; an ASCII
+// upper-case host is the same host.
+func TestLookalikeHostsRefused(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, image, host, want string
+	}{
+		{"long s in the image", "regi\u017ftry.digitalocean.com/example/repo-1", "registry.digitalocean.com",
+			`wrong host: "regi\u017ftry.digitalocean.com/example/repo-1" is not on registry.digitalocean.com`},
+		{"Kelvin sign in the image", "\u212a8s.example/example/repo-1", "k8s.example", `"\u212a8s.example/example/repo-1" is not on k8s.example`},
+		{"long s in DOCR_REGISTRY_HOST", "registry.digitalocean.com/example/repo-1", "regi\u017ftry.digitalocean.com",
+			`$DOCR_REGISTRY_HOST: invalid registry host: "regi\u017ftry.digitalocean.com" has spaces, control characters, invalid UTF-8 or characters outside printable ASCII`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := docrtest.NewServer(t, docrtest.WithRegistryHost(tc.host))
+			r := run(t, fakeEnv(srv, "DOCR_REGISTRY_HOST", tc.host), strings.NewReader(request(v1, tc.image)))
+			assertOneLineError(t, r, tc.want, secrets(srv))
+			if n := len(srv.Requests()); n != 0 {
+				t.Errorf("%d API requests, want 0", n)
+			}
+		})
+	}
+	t.Run("ASCII case", func(t *testing.T) {
+		t.Parallel()
+		srv := docrtest.NewServer(t, docrtest.WithRegistryHost("registry.digitalocean.com"))
+		resp := decodeResponse(t, run(t, fakeEnv(srv, "DOCR_REGISTRY_HOST", "Registry.DigitalOcean.COM"),
+			strings.NewReader(request(v1, "REGISTRY.digitalocean.com/example/repo-1"))))
+		if _, ok := resp.Auth["REGISTRY.digitalocean.com/example/"]; !ok || len(resp.Auth) != 1 {
+			t.Errorf("auth keys %v, want the image's own spelling of the host", slices.Collect(mapKeys(resp.Auth)))
+		}
+	})
 }

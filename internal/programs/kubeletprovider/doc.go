@@ -9,8 +9,8 @@
 // name from the image (<host>/<registry>/<repository>[:tag][@digest]), asks
 // the DigitalOcean API for read-only Docker credentials of that registry with
 // a limited lifetime (default one hour), and answers with them for
-// <host>/<registry>, cacheKeyType Registry and a cacheDuration a safe margin
-// shorter than their lifetime.
+// <host>/<registry>/ (see Image.AuthKey), cacheKeyType Registry and a
+// cacheDuration that ends a renewal window before they expire.
 //
 // Configuration comes from the environment, which the kubelet sets from the
 // provider's env entries; see the Env* constants. The package keeps its own

@@ -52,7 +52,7 @@ func ExampleMain() {
 	//   "cacheKeyType": "Registry",
 	//   "cacheDuration": "50m0s",
 	//   "auth": {
-	//     "registry.digitalocean.com/example": {
+	//     "registry.digitalocean.com/example/": {
 	//       "username": "dop_v1_…",
 	//       "password": "dop_v1_…"
 	//     }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/docr-dev/docr/facade"
 	"github.com/docr-dev/docr/internal/programs/kubeletprovider"
 )
 
@@ -15,7 +16,7 @@ import (
 func FuzzDecodeRequest(f *testing.F) {
 	for _, s := range []string{
 		`{"apiVersion":"credentialprovider.kubelet.k8s.io/v1","kind":"CredentialProviderRequest","image":"registry.digitalocean.com/example/web:1"}`,
-		`{"apiVersion":"credentialprovider.kubelet.k8s.io/v1beta1","kind":"CredentialProviderRequest","image":"registry.digitalocean.com/a/b/c@sha256:0123456789abcdef0123456789abcdef"}`,
+		`{"apiVersion":"credentialprovider.kubelet.k8s.io/v1beta1","kind":"CredentialProviderRequest","image":"registry.digitalocean.com/a/b/c@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}`,
 		`{"apiVersion":"credentialprovider.kubelet.k8s.io/v1","kind":"CredentialProviderRequest","image":"x","serviceAccountToken":"secret-sa"}`,
 		`[]`, `null`, `{`, ``,
 	} {
@@ -46,13 +47,16 @@ func FuzzDecodeRequest(f *testing.F) {
 	})
 }
 
-// FuzzParseImage: a parsed image puts back together into the input, and its
-// parts are what the grammar allows.
+// FuzzParseImage: a parsed image is its host, registry and repository,
+// then nothing, a tag or a digest; the host is the configured one but for
+// ASCII case, the registry a DOCR registry name, and the auth key a prefix
+// of the image that ends at the registry.
 func FuzzParseImage(f *testing.F) {
 	for _, s := range []string{
 		"registry.digitalocean.com/example/web", "registry.digitalocean.com/example/team/api:v1",
-		"registry.digitalocean.com/a-b/c.d_e__f-g:T_1@sha256:0123456789abcdef0123456789abcdef",
+		"registry.digitalocean.com/a-b/c.d_e__f-g:T_1@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
 		"REGISTRY.digitalocean.com/x/y", "registry.digitalocean.com/x", "ghcr.io/x/y",
+		"regi\u017ftry.digitalocean.com/x/y", "registry.digitalocean.com/v2/y",
 	} {
 		f.Add(s)
 	}
@@ -70,21 +74,22 @@ func FuzzParseImage(f *testing.F) {
 
 func checkImage(t *testing.T, image string, img kubeletprovider.Image) {
 	t.Helper()
-	back := img.Host + "/" + img.Registry + "/" + img.Repository
-	if img.Tag != "" {
-		back += ":" + img.Tag
-	}
-	if img.Digest != "" {
-		back += "@" + img.Digest
-	}
-	if !strings.EqualFold(back, image) {
-		t.Fatalf("%q parsed into %+v, which is %q", image, img, back)
-	}
-	// Only the host may differ, in case.
-	if back[len(img.Host):] != image[len(img.Host):] {
-		t.Fatalf("%q: the part after the host changed: %q", image, back)
-	}
-	if !utf8.ValidString(img.Registry+img.Repository+img.Tag+img.Digest) || strings.ContainsAny(img.Registry+img.Repository, "@: \t\n\x00") || img.Registry == "" || img.Repository == "" {
+	name := img.Host + "/" + img.Registry + "/" + img.Repository
+	rest, ok := strings.CutPrefix(image, name)
+	if !ok || rest != "" && rest[0] != ':' && rest[0] != '@' {
 		t.Fatalf("%q parsed into %+v", image, img)
+	}
+	if strings.ToLower(img.Host) != "registry.digitalocean.com" || !utf8.ValidString(img.Repository) || img.Repository == "" {
+		t.Fatalf("%q parsed into %+v", image, img)
+	}
+	if err := facade.CheckRegistryName(img.Registry); err != nil {
+		t.Fatalf("%q: registry %v", image, err)
+	}
+	key := img.AuthKey()
+	if !strings.HasSuffix(key, "/"+img.Registry+"/") || !strings.HasPrefix(key, img.Host+"/") {
+		t.Fatalf("%q: auth key %q", image, key)
+	}
+	if img.Registry != "v1" && img.Registry != "v2" && !strings.HasPrefix(image, key) {
+		t.Fatalf("%q: auth key %q is not a prefix of the image", image, key)
 	}
 }

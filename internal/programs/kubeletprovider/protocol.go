@@ -159,12 +159,13 @@ func jsonProblem(err error) string {
 	}
 }
 
-// quoteShort quotes s for a message, cut to 64 bytes.
+// quoteShort quotes s for a message, cut to 64 bytes, with everything but
+// printable ASCII escaped, so that a look-alike shows as one.
 func quoteShort(s string) string {
 	if len(s) > 64 {
 		s = s[:64] + "..."
 	}
-	return fmt.Sprintf("%q", s)
+	return fmt.Sprintf("%+q", s)
 }
 
 // WriteResponse writes resp to w as one line of JSON.

@@ -5,30 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"runtime"
 	"strings"
 	"time"
 
 	"github.com/docr-dev/docr/facade"
+	"github.com/google/go-containerregistry/pkg/name"
 )
 
 // Environment variables the provider reads (set them in the env list of the
-// provider's entry in the kubelet's CredentialProviderConfig).
+// provider's entry in the kubelet's CredentialProviderConfig), besides the
+// API token ($DOCR_TOKEN_FILE, the preferred way, else $DIGITALOCEAN_TOKEN,
+// else $DIGITALOCEAN_ACCESS_TOKEN), the API URL ($DIGITALOCEAN_API_URL) and
+// the registry host ($DOCR_REGISTRY_HOST), which every docr program reads
+// alike.
 const (
-	// EnvTokenFile names a file holding the DigitalOcean API token (the
-	// preferred way). The file must be a regular file that neither group nor
-	// others may read or write (mode 0600 or 0400).
-	EnvTokenFile = "DOCR_TOKEN_FILE"
-	// EnvToken holds the API token itself, used when EnvTokenFile is unset.
-	EnvToken = "DIGITALOCEAN_TOKEN"
-	// EnvAccessToken is read when EnvToken is unset too.
-	EnvAccessToken = "DIGITALOCEAN_ACCESS_TOKEN"
-	// EnvAPIURL is the API base URL (default facade.DefaultBaseURL).
-	EnvAPIURL = "DIGITALOCEAN_API_URL"
-	// EnvRegistryHost is the registry host the provider answers for
-	// (default DefaultRegistryHost).
-	EnvRegistryHost = "DOCR_REGISTRY_HOST"
 	// EnvExpiry is the credentials' lifetime, a Go duration of whole seconds
 	// from MinExpiry to MaxExpiry (default DefaultExpiry).
 	EnvExpiry = "DOCR_CREDENTIAL_EXPIRY"
@@ -42,8 +32,6 @@ const (
 
 // Defaults and limits.
 const (
-	// DefaultRegistryHost is DigitalOcean's registry host.
-	DefaultRegistryHost = "registry.digitalocean.com"
 	// DefaultExpiry is the default lifetime of the credentials.
 	DefaultExpiry = time.Hour
 	// MinExpiry and MaxExpiry bound EnvExpiry.
@@ -54,8 +42,6 @@ const (
 	DefaultTimeout = 20 * time.Second
 	// MaxAttempts is how often the API request is sent at most.
 	MaxAttempts = 2
-	// maxTokenFileSize bounds the token file.
-	maxTokenFileSize = 4096
 )
 
 // Config is the provider's configuration.
@@ -87,22 +73,26 @@ func (c Config) String() string {
 func (c Config) GoString() string { return "kubeletprovider.Config" + c.String() }
 
 // ConfigFromEnv reads the configuration through getenv (os.Getenv in the
-// program). The token comes from the file EnvTokenFile names, else from
-// EnvToken, else from EnvAccessToken. Errors never contain the token.
+// program). The token comes from the file $DOCR_TOKEN_FILE names, else
+// from $DIGITALOCEAN_TOKEN, else from $DIGITALOCEAN_ACCESS_TOKEN. Errors
+// never contain the token.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
-		APIURL:       getenv(EnvAPIURL),
-		RegistryHost: getenv(EnvRegistryHost),
+		APIURL:       getenv(envAPIURL),
 		Expiry:       DefaultExpiry,
 		Timeout:      DefaultTimeout,
 		CacheKeyType: CacheKeyRegistry,
 	}
-	if c.RegistryHost == "" {
-		c.RegistryHost = DefaultRegistryHost
+	host, err := registryHostFromEnv(getenv)
+	if err != nil {
+		return Config{}, err
 	}
-	if strings.ContainsAny(c.RegistryHost, "/ \t\r\n@") {
-		return Config{}, fmt.Errorf("%s is not a host name", EnvRegistryHost)
+	// Images name it as host[:port]: go-containerregistry's rule for
+	// the registry part of a reference.
+	if _, err := name.NewRegistry(host, name.StrictValidation); err != nil {
+		return Config{}, fmt.Errorf("%s is not a host name (host or host:port)", envRegistryHost)
 	}
+	c.RegistryHost = host
 	if v := getenv(EnvExpiry); v != "" {
 		d, err := time.ParseDuration(v)
 		switch {
@@ -127,61 +117,14 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	default:
 		return Config{}, fmt.Errorf("%s=%s must be %s or %s", EnvCacheKeyType, quoteShort(v), CacheKeyRegistry, CacheKeyImage)
 	}
-	if path := getenv(EnvTokenFile); path != "" {
-		tok, err := readTokenFile(path)
-		if err != nil {
-			return Config{}, err
-		}
-		c.Token, c.TokenSource = tok, path
-		return c, nil
+	c.Token, c.TokenSource, err = tokenFromEnv(getenv)
+	if errors.Is(err, errNoToken) {
+		return Config{}, fmt.Errorf("no API token: set %s (a file of mode 0600) or %s in the provider's env", envTokenFile, envToken)
 	}
-	for _, name := range []string{EnvToken, EnvAccessToken} {
-		if tok := strings.TrimSpace(getenv(name)); tok != "" {
-			c.Token, c.TokenSource = tok, name
-			return c, nil
-		}
-	}
-	return Config{}, fmt.Errorf("no API token: set %s (a file of mode 0600) or %s in the provider's env", EnvTokenFile, EnvToken)
-}
-
-// readTokenFile reads the token from path, refusing anything but a regular
-// file of at most 4 KiB that group and others cannot read or write.
-func readTokenFile(path string) (string, error) {
-	f, err := os.Open(path)
 	if err != nil {
-		return "", fmt.Errorf("token file: %w", err)
+		return Config{}, err
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return "", fmt.Errorf("token file: %w", err)
-	}
-	if !fi.Mode().IsRegular() {
-		return "", fmt.Errorf("token file %s is not a regular file", path)
-	}
-	if perm := fi.Mode().Perm(); perm&0o077 != 0 && runtime.GOOS != "windows" {
-		return "", fmt.Errorf("token file %s has mode %04o: group or others may access it; chmod 600 it", path, perm)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxTokenFileSize+1))
-	if err != nil {
-		return "", fmt.Errorf("token file: %w", err)
-	}
-	if len(data) > maxTokenFileSize {
-		return "", fmt.Errorf("token file %s is larger than %d bytes", path, maxTokenFileSize)
-	}
-	tok := strings.TrimSpace(string(data))
-	if tok == "" {
-		return "", fmt.Errorf("token file %s is empty", path)
-	}
-	return tok, nil
-}
-
-// CacheMargin is how much shorter than the credentials' remaining lifetime
-// the cacheDuration is: a sixth of the lifetime, from one to fifteen
-// minutes, so that a pull that starts just before the cache ends still
-// finishes with valid credentials (one hour: ten minutes).
-func CacheMargin(expiry time.Duration) time.Duration {
-	return min(max(expiry/6, time.Minute), 15*time.Minute)
+	return c, nil
 }
 
 // Provider answers requests with one configuration.
@@ -213,14 +156,16 @@ func New(cfg Config, now func() time.Time) (*Provider, error) {
 }
 
 // Provide answers req: read-only credentials for the DOCR registry its image
-// names. The image must be on the configured registry host; a request it
-// cannot answer fails before any API call.
+// names, under the image's AuthKey. The image must be on the configured
+// registry host; a request it cannot answer fails before any API call. The
+// cacheDuration ends when the credentials would be renewed: RenewBefore
+// their expiry, the window the library's credential source uses.
 func (p *Provider) Provide(ctx context.Context, req *Request) (*Response, error) {
 	img, err := ParseImage(req.Image, p.cfg.RegistryHost)
 	if err != nil {
 		return nil, err
 	}
-	creds, err := p.client.DockerCredentials(ctx, facade.CredentialsRequest{
+	creds, err := mint(ctx, p.client, facade.CredentialsRequest{
 		Registry: img.Registry,
 		Expiry:   p.cfg.Expiry,
 	})
@@ -230,28 +175,20 @@ func (p *Provider) Provide(ctx context.Context, req *Request) (*Response, error)
 		}
 		return nil, fmt.Errorf("getting credentials for registry %s: %w", img.Registry, err)
 	}
-	var entry *facade.AuthEntry
-	for host, a := range creds.Config.Auths {
-		if strings.EqualFold(host, img.Host) {
-			entry = &a
-			break
-		}
-	}
-	if entry == nil {
-		return nil, fmt.Errorf("the API returned no credentials for %s (hosts: %s)", img.Host, strings.Join(creds.Hosts(), ", "))
+	user, secret, ok := credentialFor(creds, p.cfg.RegistryHost)
+	if !ok {
+		return nil, fmt.Errorf("the API returned no credentials for %s (hosts: %s)", p.cfg.RegistryHost, strings.Join(creds.Hosts(), ", "))
 	}
 	cache := time.Duration(0)
 	if !creds.ExpiresAt.IsZero() {
-		cache = max(creds.ExpiresAt.Sub(p.now())-CacheMargin(p.cfg.Expiry), 0).Truncate(time.Second)
+		cache = max(creds.ExpiresAt.Sub(p.now())-defaultRenewBefore(p.cfg.Expiry), 0).Truncate(time.Second)
 	}
 	return &Response{
 		APIVersion:    req.APIVersion,
 		Kind:          KindResponse,
 		CacheKeyType:  p.cfg.CacheKeyType,
 		CacheDuration: cache.String(),
-		Auth: map[string]AuthConfig{
-			img.Host + "/" + img.Registry: {Username: entry.Username, Password: entry.Password},
-		},
+		Auth:          map[string]AuthConfig{img.AuthKey(): {Username: user, Password: secret}},
 	}, nil
 }
 
