@@ -5,9 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"os"
 	"path"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -23,6 +23,7 @@ import (
 	"k8s.io/kubelet/pkg/apis/credentialprovider/install"
 	cpv1 "k8s.io/kubelet/pkg/apis/credentialprovider/v1"
 	cpv1beta1 "k8s.io/kubelet/pkg/apis/credentialprovider/v1beta1"
+	"k8s.io/kubernetes/pkg/credentialprovider"
 )
 
 // The kubelet's codecs for the protocol, set up as its exec plugin code
@@ -149,9 +150,9 @@ func TestProviderResponseDecodes(t *testing.T) {
 		if tc.cacheKey == "Image" {
 			wantKey = cpapi.ImagePluginCacheKeyType
 		}
-		auth := internal.Auth[srv.RegistryHost()+"/example"]
+		auth := internal.Auth[srv.RegistryHost()+"/example/"]
 		if internal.CacheKeyType != wantKey || len(internal.Auth) != 1 || auth.Username != issued.Username || auth.Password != issued.Password {
-			t.Errorf("%s: cacheKeyType %q, %d auth entries; want %q and the issued credential for %s/example",
+			t.Errorf("%s: cacheKeyType %q, %d auth entries; want %q and the issued credential for %s/example/",
 				tc.gv, internal.CacheKeyType, len(internal.Auth), wantKey, srv.RegistryHost())
 		}
 		if d := internal.CacheDuration; d == nil || d.Duration > 50*time.Minute || d.Duration < 49*time.Minute {
@@ -160,7 +161,7 @@ func TestProviderResponseDecodes(t *testing.T) {
 		// The kubelet matches auth keys against the image as it matches
 		// matchImages: the key must match the image pulled.
 		for key := range internal.Auth {
-			if !matchImage(t, key, image) {
+			if ok, err := credentialprovider.URLsMatchStr(key, image); err != nil || !ok {
 				t.Errorf("auth key %q does not match %q", key, image)
 			}
 		}
@@ -209,8 +210,9 @@ func docConfig(t *testing.T, file string) []byte {
 }
 
 // The example configuration decodes strictly into k8s.io/kubelet's
-// config/v1 types and passes the checks the kubelet makes at start, and
-// it sends DOCR images, and only those, to the provider.
+// config/v1 types (TestKubeletAcceptsDocsConfigs runs the kubelet's own
+// validation on it), sends DOCR images, and only those, to the provider,
+// and keeps answers no longer than the provider itself would.
 func TestDocsConfig(t *testing.T) {
 	t.Parallel()
 	for _, file := range []string{"../docs/kubelet-credential-provider.md", "../README.md"} {
@@ -225,138 +227,116 @@ func TestDocsConfig(t *testing.T) {
 				t.Fatalf("decoded as %s", gvk)
 			}
 			cfg := obj.(*configv1.CredentialProviderConfig)
-			for _, e := range validate(cfg) {
-				t.Error(e)
-			}
 			if len(cfg.Providers) != 1 {
 				t.Fatalf("%d providers, want 1", len(cfg.Providers))
 			}
 			p := cfg.Providers[0]
-			if p.Name != "docr-credential-provider" || p.APIVersion != kubeletprovider.APIVersionV1 {
-				t.Errorf("name %q apiVersion %q", p.Name, p.APIVersion)
+			if p.Name != "docr-credential-provider" || p.APIVersion != kubeletprovider.APIVersionV1 || p.TokenAttributes != nil || len(p.Args) != 0 {
+				t.Errorf("name %q apiVersion %q tokenAttributes %v args %q", p.Name, p.APIVersion, p.TokenAttributes, p.Args)
 			}
 			for image, want := range map[string]bool{
-				"registry.digitalocean.com/example/web:1":      true,
-				"registry.digitalocean.com/other/team/api@sha": true,
-				"ghcr.io/example/web:1":                        false,
-				"registry.digitalocean.com.evil.io/example/w":  false,
-				"docker.io/library/nginx":                      false,
+				"registry.digitalocean.com/example/web":         true,
+				"registry.digitalocean.com/other/team/api":      true,
+				"ghcr.io/example/web":                           false,
+				"registry.digitalocean.com.evil.io/example/web": false,
+				"registry.digitalocean.com:8443/example/web":    false,
+				"docker.io/library/nginx":                       false,
 			} {
 				got := false
 				for _, m := range p.MatchImages {
-					got = got || matchImage(t, m, image)
+					ok, err := credentialprovider.URLsMatchStr(m, image)
+					if err != nil {
+						t.Fatalf("matchImages %q: %v", m, err)
+					}
+					got = got || ok
 				}
 				if got != want {
 					t.Errorf("matchImages %v match %q: %v, want %v", p.MatchImages, image, got, want)
 				}
 			}
+			// The provider accepts the configuration's environment (with
+			// the token file on this machine and the API a fake), and the
+			// kubelet's defaultCacheDuration, used only for an answer
+			// without cacheDuration, is no longer than the provider's.
 			env := map[string]string{}
 			for _, e := range p.Env {
 				env[e.Name] = e.Value
 			}
-			// The provider accepts the configuration's environment (with
-			// the token file on this machine).
-			tokenFile := t.TempDir() + "/token"
-			if err := os.WriteFile(tokenFile, []byte("dop_v1_doc"), 0o600); err != nil {
+			if env["DOCR_TOKEN_FILE"] == "" {
+				t.Errorf("the config does not set DOCR_TOKEN_FILE")
+			}
+			srv := docrtest.NewServer(t)
+			env["DOCR_TOKEN_FILE"] = filepath.Join(t.TempDir(), "token")
+			if err := os.WriteFile(env["DOCR_TOKEN_FILE"], []byte(srv.Token), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			if env[kubeletprovider.EnvTokenFile] == "" {
-				t.Errorf("the config does not set %s", kubeletprovider.EnvTokenFile)
+			env["DIGITALOCEAN_API_URL"] = srv.URL
+			stdin := `{"apiVersion":"credentialprovider.kubelet.k8s.io/v1","kind":"CredentialProviderRequest","image":"registry.digitalocean.com/example/web"}`
+			var stdout, stderr bytes.Buffer
+			if code := kubeletprovider.Main(context.Background(), []string{"docr-credential-provider"}, strings.NewReader(stdin), &stdout, &stderr,
+				func(k string) string { return env[k] }); code != 0 {
+				t.Fatalf("the provider refuses the config's env: %s", stderr.String())
 			}
-			env[kubeletprovider.EnvTokenFile] = tokenFile
-			c, err := kubeletprovider.ConfigFromEnv(func(k string) string { return env[k] })
+			var resp kubeletprovider.Response
+			if err := json.Unmarshal(stdout.Bytes(), &resp); err != nil {
+				t.Fatal(err)
+			}
+			d, err := time.ParseDuration(resp.CacheDuration)
 			if err != nil {
-				t.Fatalf("the provider refuses the config's env: %v", err)
+				t.Fatal(err)
 			}
-			if d := p.DefaultCacheDuration.Duration; d > c.Expiry-kubeletprovider.CacheMargin(c.Expiry) {
-				t.Errorf("defaultCacheDuration %s outlives credentials of %s less the margin", d, c.Expiry)
+			if p.DefaultCacheDuration.Duration > d.Round(time.Minute) {
+				t.Errorf("defaultCacheDuration %s outlives the provider's cacheDuration %s", p.DefaultCacheDuration.Duration, d)
 			}
 		})
 	}
 }
 
-// validate makes the checks of the kubelet's validateCredentialProviderConfig
-// (k8s.io/kubernetes pkg/credentialprovider/plugin, not importable from
-// k8s.io/kubelet), rewritten here, for a kubelet without the service account
-// token feature.
-func validate(cfg *configv1.CredentialProviderConfig) []string {
-	var errs []string
-	if len(cfg.Providers) == 0 {
-		errs = append(errs, "providers: at least 1 item in plugins is required")
+// TestDocsResponseExample: the response the docs show is what the kubelet
+// decodes strictly, has the auth key the provider writes for the docs'
+// request, and that key gives registry example's credential to example's
+// images only, by the kubelet's own matching.
+func TestDocsResponseExample(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("../docs/kubelet-credential-provider.md")
+	if err != nil {
+		t.Fatal(err)
 	}
-	seen := map[string]bool{}
-	versions := map[string]bool{"credentialprovider.kubelet.k8s.io/v1alpha1": true, cpv1beta1.SchemeGroupVersion.String(): true, cpv1.SchemeGroupVersion.String(): true}
-	for _, p := range cfg.Providers {
-		if p.Name == "" || p.Name == "." || p.Name == ".." || strings.ContainsAny(p.Name, "/ ") {
-			errs = append(errs, fmt.Sprintf("providers.name %q is invalid", p.Name))
+	var example []byte
+	for line := range bytes.Lines(data) {
+		if bytes.Contains(line, []byte(`"kind":"CredentialProviderResponse"`)) {
+			example = bytes.TrimSpace(line)
+			break
 		}
-		if seen[p.Name] {
-			errs = append(errs, fmt.Sprintf("providers.name %q is a duplicate", p.Name))
+	}
+	if example == nil {
+		t.Fatal("the docs show no CredentialProviderResponse")
+	}
+	obj, _, err := strict.UniversalDeserializer().Decode(example, nil, nil)
+	if err != nil {
+		t.Fatalf("the kubelet refuses the docs' response: %v", err)
+	}
+	resp, ok := obj.(*cpv1.CredentialProviderResponse)
+	if !ok || len(resp.Auth) != 1 {
+		t.Fatalf("the docs' response decodes to %T with %d auth entries", obj, len(resp.Auth))
+	}
+	img, err := kubeletprovider.ParseImage("registry.digitalocean.com/example/web", "registry.digitalocean.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key := range resp.Auth {
+		if key != img.AuthKey() {
+			t.Errorf("the docs show the key %q; the provider writes %q", key, img.AuthKey())
 		}
-		seen[p.Name] = true
-		if !versions[p.APIVersion] {
-			errs = append(errs, fmt.Sprintf("providers.apiVersion %q is not supported", p.APIVersion))
-		}
-		if len(p.MatchImages) == 0 {
-			errs = append(errs, "providers.matchImages: at least 1 item in matchImages is required")
-		}
-		for _, m := range p.MatchImages {
-			if _, err := parseSchemeless(m); err != nil {
-				errs = append(errs, fmt.Sprintf("providers.matchImages %q: %v", m, err))
+		for image, want := range map[string]bool{
+			"registry.digitalocean.com/example/web":      true,
+			"registry.digitalocean.com/example/team/api": true,
+			"registry.digitalocean.com/example-prod/web": false,
+			"registry.digitalocean.com/examplecorp/web":  false,
+		} {
+			if got, _ := credentialprovider.URLsMatchStr(key, image); got != want {
+				t.Errorf("the docs' key %q matches %q: %v, want %v", key, image, got, want)
 			}
 		}
-		if p.DefaultCacheDuration == nil {
-			errs = append(errs, "providers.defaultCacheDuration: required")
-		} else if p.DefaultCacheDuration.Duration < 0 {
-			errs = append(errs, "providers.defaultCacheDuration must be greater than or equal to 0")
-		}
-		if p.TokenAttributes != nil {
-			errs = append(errs, "providers.tokenAttributes: not needed by docr-credential-provider")
-		}
-		for _, e := range p.Env {
-			if e.Name == "" {
-				errs = append(errs, "providers.env: a name is empty")
-			}
-		}
 	}
-	return errs
-}
-
-// parseSchemeless parses an image or matchImages entry as the kubelet
-// does: as a URL with a made-up scheme.
-func parseSchemeless(s string) (*url.URL, error) {
-	u, err := url.Parse("https://" + s)
-	if err != nil {
-		return nil, err
-	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("no host")
-	}
-	return u, nil
-}
-
-// matchImage reports whether pattern (a matchImages entry or an auth key)
-// matches image by the kubelet's rules: the same number of host labels, each
-// matching as a glob, the same port, and the pattern's path a prefix of the
-// image's path.
-func matchImage(t *testing.T, pattern, image string) bool {
-	t.Helper()
-	pu, err := parseSchemeless(pattern)
-	if err != nil {
-		t.Fatalf("pattern %q: %v", pattern, err)
-	}
-	iu, err := parseSchemeless(image)
-	if err != nil {
-		return false
-	}
-	pl, il := strings.Split(pu.Hostname(), "."), strings.Split(iu.Hostname(), ".")
-	if len(pl) != len(il) || pu.Port() != iu.Port() {
-		return false
-	}
-	for i := range pl {
-		if ok, err := path.Match(pl[i], il[i]); err != nil || !ok {
-			return false
-		}
-	}
-	return strings.HasPrefix(iu.Path, pu.Path)
 }
