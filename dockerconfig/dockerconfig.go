@@ -13,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/docr-dev/docr/facade"
 	"github.com/docr-dev/docr/internal/registryhost"
 )
 
@@ -24,15 +25,6 @@ const (
 
 // ConfigFileName is the name of Docker's client configuration file.
 const ConfigFileName = "config.json"
-
-// Credential is one registry login: the host (the key in auths, credHelpers
-// and the credential helpers' stores, e.g. "registry.digitalocean.com") and
-// the user name and password (for DigitalOcean, an API token) to send to it.
-type Credential struct {
-	Host     string
-	Username string
-	Password string
-}
 
 // Route says where the secret for a host is kept.
 type Route string
@@ -196,18 +188,18 @@ func validHost(host string) error {
 
 // validCredential checks c. Its messages name the host only: the user name
 // of a DigitalOcean registry login is a token too.
-func validCredential(c Credential) error {
+func validCredential(c facade.Credential) error {
 	if err := validHost(c.Host); err != nil {
 		return err
 	}
 	switch {
 	case c.Username == "":
 		return fmt.Errorf("dockerconfig: empty user name for %s", c.Host)
-	case c.Password == "":
+	case c.Secret == "":
 		return fmt.Errorf("dockerconfig: empty password for %s", c.Host)
 	case strings.Contains(c.Username, ":"):
 		return fmt.Errorf("dockerconfig: user name for %s contains ':', which the auth field cannot represent", c.Host)
-	case !utf8.ValidString(c.Username) || !utf8.ValidString(c.Password):
+	case !utf8.ValidString(c.Username) || !utf8.ValidString(c.Secret):
 		return fmt.Errorf("dockerconfig: user name or password for %s is not valid UTF-8", c.Host)
 	case strings.IndexFunc(c.Username, unicode.IsControl) >= 0:
 		return fmt.Errorf("dockerconfig: user name for %s contains control characters", c.Host)
@@ -216,7 +208,7 @@ func validCredential(c Credential) error {
 }
 
 // validCredentials checks every credential and rejects a host given twice.
-func validCredentials(creds []Credential) error {
+func validCredentials(creds []facade.Credential) error {
 	seen := make(map[string]bool, len(creds))
 	for _, c := range creds {
 		if err := validCredential(c); err != nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/docr-dev/docr/dockerconfig"
+	"github.com/docr-dev/docr/facade"
 )
 
 // Store a registry login in a config that has no credential helper: the
@@ -27,7 +28,7 @@ func ExampleWriter_Store() {
 		return
 	}
 	ctx := context.Background()
-	res, err := w.Store(ctx, dockerconfig.Credential{Host: "registry.digitalocean.com", Username: "token", Password: "token"})
+	res, err := w.Store(ctx, facade.Credential{Host: "registry.digitalocean.com", Username: "token", Secret: "token"})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -38,11 +39,11 @@ func ExampleWriter_Store() {
 	fmt.Print(strings.ReplaceAll(string(b), "\t", "  "))
 
 	// Storing the same login again changes nothing and writes nothing.
-	res, _ = w.Store(ctx, dockerconfig.Credential{Host: "registry.digitalocean.com", Username: "token", Password: "token"})
+	res, _ = w.Store(ctx, facade.Credential{Host: "registry.digitalocean.com", Username: "token", Secret: "token"})
 	fmt.Println("written again:", res.Written)
 
 	removed, _ := w.Remove(ctx, "registry.digitalocean.com")
-	fmt.Printf("removed %s (password %q), to revoke\n", removed[0].Host, removed[0].Password)
+	fmt.Printf("removed %s (password %q), to revoke\n", removed[0].Host, removed[0].Secret)
 	// Output:
 	// written: true
 	// registry.digitalocean.com: config file (plaintext)
@@ -62,7 +63,7 @@ func ExampleWriter_Store() {
 // is kept.
 func ExampleMerge() {
 	out, changed, err := dockerconfig.Merge([]byte(`{"proxies":{"default":{"httpProxy":"http://proxy:3128"}}}`),
-		dockerconfig.Credential{Host: "registry.digitalocean.com", Username: "u", Password: "p"})
+		facade.Credential{Host: "registry.digitalocean.com", Username: "u", Secret: "p"})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -16,6 +16,7 @@ import (
 
 	"github.com/docker/docker-credential-helpers/client"
 	"github.com/docker/docker-credential-helpers/credentials"
+	"github.com/docr-dev/docr/facade"
 )
 
 const (
@@ -125,10 +126,10 @@ func (h *helper) program(args ...string) client.Program {
 }
 
 // store saves c in the helper.
-func (h *helper) store(c Credential) error {
+func (h *helper) store(c facade.Credential) error {
 	h.w.log.Debug("running credential helper", "helper", h.prog, "action", "store", "host", c.Host)
 	h.last = nil
-	err := client.Store(h.program, &credentials.Credentials{ServerURL: c.Host, Username: c.Username, Secret: c.Password})
+	err := client.Store(h.program, &credentials.Credentials{ServerURL: c.Host, Username: c.Username, Secret: c.Secret})
 	if err != nil {
 		return h.fail("store", c.Host, false)
 	}
@@ -136,25 +137,25 @@ func (h *helper) store(c Credential) error {
 }
 
 // get reads the credential for host; found is false when the helper has none.
-func (h *helper) get(host string) (Credential, bool, error) {
+func (h *helper) get(host string) (facade.Credential, bool, error) {
 	h.w.log.Debug("running credential helper", "helper", h.prog, "action", "get", "host", host)
 	h.last = nil
 	got, err := client.Get(h.program, host)
 	if err != nil {
 		if credentials.IsErrCredentialsNotFound(err) {
-			return Credential{}, false, nil
+			return facade.Credential{}, false, nil
 		}
-		return Credential{}, false, h.fail("get", host, true)
+		return facade.Credential{}, false, h.fail("get", host, true)
 	}
 	if got.Username == "" && got.Secret == "" {
-		return Credential{}, false, nil
+		return facade.Credential{}, false, nil
 	}
-	return Credential{Host: host, Username: got.Username, Password: got.Secret}, true, nil
+	return facade.Credential{Host: host, Username: got.Username, Secret: got.Secret}, true, nil
 }
 
 // erase removes the credential for host; a helper that has none is fine.
 // known is redacted from any helper message.
-func (h *helper) erase(host string, known *Credential) error {
+func (h *helper) erase(host string, known *facade.Credential) error {
 	h.w.log.Debug("running credential helper", "helper", h.prog, "action", "erase", "host", host)
 	h.last = nil
 	if err := client.Erase(h.program, host); err != nil {
@@ -199,11 +200,11 @@ func (h *helper) fail(action, host string, quote bool, secrets ...string) error 
 }
 
 // secretForms lists the ways c's secrets could show up in a helper message.
-func secretForms(c Credential) []string {
-	forms := []string{c.Password, c.Username,
-		base64.StdEncoding.EncodeToString([]byte(c.Username + ":" + c.Password)),
-		base64.StdEncoding.EncodeToString([]byte(c.Password))}
-	if q, err := json.Marshal(c.Password); err == nil {
+func secretForms(c facade.Credential) []string {
+	forms := []string{c.Secret, c.Username,
+		base64.StdEncoding.EncodeToString([]byte(c.Username + ":" + c.Secret)),
+		base64.StdEncoding.EncodeToString([]byte(c.Secret))}
+	if q, err := json.Marshal(c.Secret); err == nil {
 		forms = append(forms, string(q[1:len(q)-1]))
 	}
 	return forms

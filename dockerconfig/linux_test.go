@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/docr-dev/docr/facade"
 )
 
 // TestBindMountReal: with a config.json that really is a bind mount, rename
@@ -137,7 +139,7 @@ func TestLookupReadOnlyMount(t *testing.T) {
 	var logs syncBuffer
 	w := newWriter(t, ro, &logs)
 	c, found, err := w.Lookup(ctx, "h")
-	if err != nil || !found || c != (Credential{"h", "u", "p"}) {
+	if err != nil || !found || c != (facade.Credential{Host: "h", Username: "u", Secret: "p"}) {
 		t.Errorf("Lookup = %+v %v %v", c, found, err)
 	}
 	if !strings.Contains(logs.String(), "without a lock") {

@@ -31,21 +31,6 @@ const (
 	DefaultRevokeURL = "https://cloud.digitalocean.com/v1/oauth/revoke"
 )
 
-// Environment variables read by [NewFromEnv], in this order.
-const (
-	// EnvToken is read first.
-	EnvToken = "DIGITALOCEAN_TOKEN"
-	// EnvAccessToken is read when EnvToken is unset or blank.
-	EnvAccessToken = "DIGITALOCEAN_ACCESS_TOKEN"
-	// EnvAPIURL, when set, is the API's base URL (as [WithBaseURL]); the
-	// docr command and the fake API (docrtest) use it too.
-	EnvAPIURL = "DIGITALOCEAN_API_URL"
-)
-
-// ErrNoToken is returned by [NewFromEnv] when neither environment variable
-// holds a token.
-var ErrNoToken = errors.New("docr: no API token")
-
 const (
 	maxAPIBody         = 32 << 20 // any API response
 	maxCredentialsBody = 1 << 20  // docker-credentials response
@@ -59,6 +44,11 @@ type Client struct {
 	s     *settings
 	plain *http.Client // no API token: token revocation
 	apiO  origin
+	// token is the API token: never accepted as a minted credential,
+	// never revoked. fingerprint identifies origin and token in cache
+	// keys ([Source.Key]) without revealing either.
+	token       string
+	fingerprint string
 
 	mu        sync.Mutex
 	rateLimit RateLimit
@@ -181,7 +171,8 @@ func New(token string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{s: s, plain: s.plainHTTPClient(), apiO: originOf(s.baseURL)}
+	c := &Client{s: s, plain: s.plainHTTPClient(), apiO: originOf(s.baseURL), token: tok}
+	c.fingerprint = fingerprintOf(c.apiO, tok)
 	d := &doer{
 		hc:       s.apiHTTPClient(tok),
 		policy:   s.retry,
@@ -199,29 +190,33 @@ func New(token string, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
-// NewFromEnv is [New] with the token from $DIGITALOCEAN_TOKEN or, if that is
-// unset or blank, $DIGITALOCEAN_ACCESS_TOKEN. With neither it returns
-// [ErrNoToken]. $DIGITALOCEAN_API_URL, when set, is the base URL; a
-// [WithBaseURL] among opts takes precedence over it.
+// NewFromEnv is [New] with the token from the environment, found by
+// [TokenFromEnv]: the file $DOCR_TOKEN_FILE names, else $DIGITALOCEAN_TOKEN,
+// else $DIGITALOCEAN_ACCESS_TOKEN. With none it returns [ErrNoToken].
+// $DIGITALOCEAN_API_URL, when set, is the base URL and $DOCR_REVOKE_URL the
+// revocation endpoint; options among opts take precedence over both.
 func NewFromEnv(opts ...Option) (*Client, error) {
-	if u := strings.TrimSpace(os.Getenv(EnvAPIURL)); u != "" {
-		if err := WithBaseURL(u)(&settings{}); err != nil {
-			return nil, fmt.Errorf("$%s: %w", EnvAPIURL, err)
+	var pre []Option
+	for _, e := range []struct {
+		name string
+		opt  func(string) Option
+	}{{EnvAPIURL, WithBaseURL}, {EnvRevokeURL, WithRevokeURL}} {
+		if u := strings.TrimSpace(os.Getenv(e.name)); u != "" {
+			if _, err := CheckEndpoint(u); err != nil {
+				return nil, fmt.Errorf("$%s: %w", e.name, err)
+			}
+			pre = append(pre, e.opt(u))
 		}
-		opts = append([]Option{WithBaseURL(u)}, opts...)
 	}
-	for _, name := range []string{EnvToken, EnvAccessToken} {
-		v := os.Getenv(name)
-		if strings.TrimSpace(v) == "" {
-			continue
-		}
-		c, err := New(v, opts...)
-		if err != nil && errors.Is(err, ErrInvalidToken) {
-			return nil, fmt.Errorf("$%s: %w", name, err)
-		}
-		return c, err
+	tok, source, err := TokenFromEnv(os.Getenv)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("%w: set %s or %s", ErrNoToken, EnvToken, EnvAccessToken)
+	c, err := New(tok, append(pre, opts...)...)
+	if err != nil && errors.Is(err, ErrInvalidToken) {
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	return c, err
 }
 
 func normalizeToken(raw string) (string, error) {
@@ -306,24 +301,9 @@ func WithRevokeURL(rawURL string) Option {
 }
 
 func parseEndpoint(opt, raw string) (*url.URL, error) {
-	raw = strings.TrimSpace(raw)
-	if raw == "" {
-		return nil, fmt.Errorf("docr: %s: empty URL", opt)
-	}
-	u, err := url.Parse(raw)
-	switch {
-	case err != nil:
-		return nil, fmt.Errorf("docr: %s: not a valid URL", opt)
-	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, fmt.Errorf("docr: %s: scheme must be http or https", opt)
-	case u.Host == "" || u.Hostname() == "":
-		return nil, fmt.Errorf("docr: %s: URL has no host", opt)
-	case u.User != nil:
-		return nil, fmt.Errorf("docr: %s: URL must not contain user info", opt)
-	case u.RawQuery != "" || u.ForceQuery:
-		return nil, fmt.Errorf("docr: %s: URL must not have a query", opt)
-	case u.Fragment != "" || strings.Contains(raw, "#"):
-		return nil, fmt.Errorf("docr: %s: URL must not have a fragment", opt)
+	u, err := CheckEndpoint(raw)
+	if err != nil {
+		return nil, fmt.Errorf("docr: %s: %w", opt, err)
 	}
 	return u, nil
 }

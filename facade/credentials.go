@@ -67,7 +67,7 @@ func (r CredentialsRequest) expirySeconds() (*int, error) {
 // Credentials are Docker registry credentials as returned by the API.
 //
 // Printing Credentials with fmt (%v, %+v, %#v, %s) or slog never shows a
-// user name, password, auth value or Raw: for DigitalOcean, user name and
+// user name, secret, auth value or Raw: for DigitalOcean, user name and
 // password are both the secret. Use the fields explicitly.
 type Credentials struct {
 	// Registry is the registry name of the request ("" for the account's
@@ -87,21 +87,12 @@ type Credentials struct {
 }
 
 // DockerConfig is a Docker config.json holding registry credentials. As
-// JSON it has the API's shape (gen.DockerCredentials).
+// JSON it has the API's shape (gen.DockerCredentials): each credential as
+// {"auth": base64("username:secret")}.
 type DockerConfig struct {
 	// Auths maps a registry host (e.g. "registry.digitalocean.com") to its
-	// credential.
-	Auths map[string]AuthEntry
-}
-
-// AuthEntry is the credential for one registry host. Auth is what Docker
-// stores, base64("username:password"); Username and Password are decoded
-// from it (split at the first colon: a password may contain colons). fmt
-// prints none of the three. As JSON it is gen.DockerAuth: Auth only.
-type AuthEntry struct {
-	Auth     string
-	Username string
-	Password string
+	// credential, whose Host is the same host.
+	Auths map[string]Credential
 }
 
 // MarshalJSON encodes d as gen.DockerCredentials.
@@ -109,44 +100,11 @@ func (d DockerConfig) MarshalJSON() ([]byte, error) {
 	var g gen.DockerCredentials
 	if d.Auths != nil {
 		g.Auths = make(map[string]gen.DockerAuth, len(d.Auths))
-		for h, a := range d.Auths {
-			g.Auths[h] = gen.DockerAuth{Auth: &a.Auth}
+		for h, c := range d.Auths {
+			g.Auths[h] = gen.DockerAuth{Auth: new(c.Auth())}
 		}
 	}
 	return json.Marshal(g)
-}
-
-// UnmarshalJSON decodes gen.DockerCredentials into d (Auths is nil when
-// the document has none), without checking or decoding the auth values
-// (see [ParseCredentials] for that).
-func (d *DockerConfig) UnmarshalJSON(b []byte) error {
-	var g gen.DockerCredentials
-	if err := json.Unmarshal(b, &g); err != nil {
-		return err
-	}
-	d.Auths = nil
-	if g.Auths != nil {
-		d.Auths = make(map[string]AuthEntry, len(g.Auths))
-		for h, a := range g.Auths {
-			var e AuthEntry
-			if a.Auth != nil {
-				e.Auth = *a.Auth
-			}
-			d.Auths[h] = e
-		}
-	}
-	return nil
-}
-
-// MarshalJSON encodes a as gen.DockerAuth (Auth only).
-func (a AuthEntry) MarshalJSON() ([]byte, error) {
-	return json.Marshal(gen.DockerAuth{Auth: &a.Auth})
-}
-
-// UnmarshalJSON decodes gen.DockerAuth into a: it sets Auth (if present)
-// and leaves Username and Password alone.
-func (a *AuthEntry) UnmarshalJSON(b []byte) error {
-	return json.Unmarshal(b, &gen.DockerAuth{Auth: &a.Auth})
 }
 
 // RawConfig is a Docker config.json as bytes; fmt and slog print only its
@@ -158,10 +116,25 @@ func (c Credentials) Hosts() []string {
 	return sortedHosts(c.Config.Auths)
 }
 
+// For returns the credential for host; ok is false when c has none.
+func (c Credentials) For(host string) (cred Credential, ok bool) {
+	cred, ok = c.Config.Auths[host]
+	return cred, ok
+}
+
+// All returns every credential of c, sorted by host.
+func (c Credentials) All() []Credential {
+	out := make([]Credential, 0, len(c.Config.Auths))
+	for _, h := range c.Hosts() {
+		out = append(out, c.Config.Auths[h])
+	}
+	return out
+}
+
 // NeverExpires reports whether c has no expiry.
 func (c Credentials) NeverExpires() bool { return c.ExpiresAt.IsZero() }
 
-func sortedHosts(m map[string]AuthEntry) []string {
+func sortedHosts(m map[string]Credential) []string {
 	hosts := make([]string, 0, len(m))
 	for h := range m {
 		hosts = append(hosts, h)
@@ -219,7 +192,7 @@ func (d DockerConfig) String() string {
 // GoString describes d without secrets (for %#v).
 func (d DockerConfig) GoString() string {
 	var b strings.Builder
-	b.WriteString("facade.DockerConfig{Auths:map[string]facade.AuthEntry{")
+	b.WriteString("facade.DockerConfig{Auths:map[string]facade.Credential{")
 	for i, h := range sortedHosts(d.Auths) {
 		if i > 0 {
 			b.WriteString(", ")
@@ -237,22 +210,6 @@ func (d DockerConfig) Format(f fmt.State, verb rune) { formatSafe(f, verb, d.Str
 func (d DockerConfig) LogValue() slog.Value {
 	return slog.GroupValue(slog.Any("hosts", sortedHosts(d.Auths)))
 }
-
-// String describes a without secrets.
-func (a AuthEntry) String() string {
-	return "AuthEntry{" + redacted + "}"
-}
-
-// GoString describes a without secrets (for %#v).
-func (a AuthEntry) GoString() string {
-	return `facade.AuthEntry{Auth:"` + redacted + `", Username:"` + redacted + `", Password:"` + redacted + `"}`
-}
-
-// Format implements fmt.Formatter without secrets.
-func (a AuthEntry) Format(f fmt.State, verb rune) { formatSafe(f, verb, a.String(), a.GoString()) }
-
-// LogValue implements slog.LogValuer without secrets.
-func (a AuthEntry) LogValue() slog.Value { return slog.StringValue(redacted) }
 
 // String returns "[REDACTED n bytes]".
 func (r RawConfig) String() string { return "[REDACTED " + strconv.Itoa(len(r)) + " bytes]" }
@@ -297,7 +254,39 @@ func parseCredentials(raw []byte, copyRaw bool) (*Credentials, error) {
 	if len(doc.Auths) == 0 {
 		return nil, fmt.Errorf("%w: no auths", ErrInvalidCredentials)
 	}
-	cfg := DockerConfig{Auths: make(map[string]AuthEntry, len(doc.Auths))}
+	cfg, err := configOf(doc)
+	if err != nil {
+		return nil, err
+	}
+	if copyRaw {
+		raw = bytes.Clone(raw)
+	}
+	return &Credentials{Config: cfg, Raw: raw}, nil
+}
+
+// UnmarshalJSON decodes gen.DockerCredentials into d, by the rules of
+// [ParseCredentials] except that a document without auths is allowed
+// (Auths is then nil). Its errors wrap [ErrInvalidCredentials].
+func (d *DockerConfig) UnmarshalJSON(b []byte) error {
+	var doc gen.DockerCredentials
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return invalidJSON(err)
+	}
+	d.Auths = nil
+	if len(doc.Auths) == 0 {
+		return nil
+	}
+	cfg, err := configOf(doc)
+	if err != nil {
+		return err
+	}
+	*d = cfg
+	return nil
+}
+
+// configOf checks and decodes every entry of doc.
+func configOf(doc gen.DockerCredentials) (DockerConfig, error) {
+	cfg := DockerConfig{Auths: make(map[string]Credential, len(doc.Auths))}
 	// Hosts in sorted order, so that the error for several bad hosts is
 	// deterministic; one host (the usual case) fits in buf, on the stack.
 	var buf [1]string
@@ -308,12 +297,12 @@ func parseCredentials(raw []byte, copyRaw bool) (*Credentials, error) {
 	slices.Sort(hosts)
 	for _, host := range hosts {
 		if strings.TrimSpace(host) == "" {
-			return nil, fmt.Errorf("%w: empty registry host in auths", ErrInvalidCredentials)
+			return DockerConfig{}, fmt.Errorf("%w: empty registry host in auths", ErrInvalidCredentials)
 		}
 		if err := registryhost.Check(host); err != nil {
 			// The host is printed (docr login, errors) and becomes a key in
 			// config.json and a line on a credential helper's stdin.
-			return nil, fmt.Errorf("%w: %w", ErrInvalidCredentials, err)
+			return DockerConfig{}, fmt.Errorf("%w: %w", ErrInvalidCredentials, err)
 		}
 		// A missing or null auth is refused just like an empty one.
 		var a string
@@ -321,29 +310,26 @@ func parseCredentials(raw []byte, copyRaw bool) (*Credentials, error) {
 			a = *p
 		}
 		if a == "" {
-			return nil, fmt.Errorf("%w: no auth for host %q", ErrInvalidCredentials, host)
+			return DockerConfig{}, fmt.Errorf("%w: no auth for host %q", ErrInvalidCredentials, host)
 		}
 		// Strict and without line breaks: Auth is then exactly
 		// base64(Username + ":" + Password), never a malleable variant.
 		dec, err := base64.StdEncoding.Strict().DecodeString(a)
 		if err != nil || strings.ContainsAny(a, "\r\n") {
-			return nil, fmt.Errorf("%w: auth for host %q is not valid base64", ErrInvalidCredentials, host)
+			return DockerConfig{}, fmt.Errorf("%w: auth for host %q is not valid base64", ErrInvalidCredentials, host)
 		}
 		user, pass, ok := bytes.Cut(dec, []byte(":"))
 		switch {
 		case !ok:
-			return nil, fmt.Errorf("%w: auth for host %q has no colon between user name and password", ErrInvalidCredentials, host)
+			return DockerConfig{}, fmt.Errorf("%w: auth for host %q has no colon between user name and password", ErrInvalidCredentials, host)
 		case len(user) == 0:
-			return nil, fmt.Errorf("%w: auth for host %q has an empty user name", ErrInvalidCredentials, host)
+			return DockerConfig{}, fmt.Errorf("%w: auth for host %q has an empty user name", ErrInvalidCredentials, host)
 		case len(pass) == 0:
-			return nil, fmt.Errorf("%w: auth for host %q has an empty password", ErrInvalidCredentials, host)
+			return DockerConfig{}, fmt.Errorf("%w: auth for host %q has an empty password", ErrInvalidCredentials, host)
 		}
-		cfg.Auths[host] = AuthEntry{Auth: a, Username: string(user), Password: string(pass)}
+		cfg.Auths[host] = Credential{Host: host, Username: string(user), Secret: string(pass)}
 	}
-	if copyRaw {
-		raw = bytes.Clone(raw)
-	}
-	return &Credentials{Config: cfg, Raw: raw}, nil
+	return cfg, nil
 }
 
 // invalidJSON describes a JSON error without quoting the input (a
@@ -402,6 +388,13 @@ func (c *Client) DockerCredentials(ctx context.Context, req CredentialsRequest) 
 	creds, err := parseCredentials(body, false) // body is ours: no copy
 	if err != nil {
 		return nil, err
+	}
+	for _, cred := range creds.Config.Auths {
+		// A broken or hostile API that answers with the API token would
+		// have it stored as a registry credential, and revoked later.
+		if strings.TrimSpace(cred.Secret) == c.token || strings.TrimSpace(cred.Username) == c.token {
+			return nil, fmt.Errorf("%w: the API answered with the API token itself as the credential for %q; refused, nothing is kept", ErrInvalidCredentials, cred.Host)
+		}
 	}
 	creds.Registry = req.Registry
 	creds.ReadWrite = readWrite

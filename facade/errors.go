@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -79,6 +80,10 @@ type APIError struct {
 	RequestID string
 	// RateLimit holds the ratelimit-* headers of the response, if any.
 	RateLimit RateLimit
+	// RetryAfter is the wait the response's Retry-After header asked for
+	// (seconds or an HTTP date), 0 when it has none. With RateLimit it
+	// tells a caller that backs off on its own how long to wait.
+	RetryAfter time.Duration
 	// Attempts is how many times the request was sent (1 without retries).
 	Attempts int
 	// Body is the start of the response body (at most 4 KiB), kept whether
@@ -262,6 +267,9 @@ func newAPIError(resp *http.Response, body []byte) *APIError {
 		e.RequestID = resp.Header.Get("x-request-id")
 	}
 	e.RateLimit, _ = parseRateLimit(resp.Header)
+	if v := resp.Header.Get("Retry-After"); v != "" {
+		e.RetryAfter, _ = ParseRetryAfter(v, time.Now())
+	}
 	if len(body) > maxErrorBody {
 		body = body[:maxErrorBody]
 	}

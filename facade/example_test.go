@@ -81,7 +81,7 @@ func ExampleClient_DockerCredentials() {
 	}
 	for _, host := range creds.Hosts() {
 		a := creds.Config.Auths[host]
-		fmt.Println(host, a.Username, len(a.Password))
+		fmt.Println(host, a.Username, len(a.Secret))
 	}
 	fmt.Println(time.Until(creds.ExpiresAt).Round(time.Hour))
 	fmt.Printf("%v\n", creds.Raw) // fmt never prints the secrets

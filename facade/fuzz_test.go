@@ -77,19 +77,19 @@ func FuzzParseCredentials(f *testing.F) {
 			t.Fatalf("accepted without auths or Raw differs")
 		}
 		for h, e := range c.Config.Auths {
-			if h == "" || e.Username == "" || e.Password == "" || strings.Contains(e.Username, ":") {
+			if h == "" || e.Username == "" || e.Secret == "" || strings.Contains(e.Username, ":") {
 				t.Fatalf("bad entry for %q", h)
 			}
-			if b64(e.Username+":"+e.Password) != e.Auth {
+			if b64(e.Username+":"+e.Secret) != e.Auth() {
 				t.Fatalf("entry for %q does not round-trip", h)
 			}
 		}
 		// Printing does not depend on the secrets at all: the output equals
 		// that of a copy whose secrets are replaced.
 		shadow := *c
-		shadow.Config = DockerConfig{Auths: map[string]AuthEntry{}}
+		shadow.Config = DockerConfig{Auths: map[string]Credential{}}
 		for h := range c.Config.Auths {
-			shadow.Config.Auths[h] = AuthEntry{Auth: "x", Username: "x", Password: "x"}
+			shadow.Config.Auths[h] = Credential{Host: h, Username: "x", Secret: "x"}
 		}
 		shadow.Raw = make(RawConfig, len(c.Raw))
 		show := func(v Credentials) string {

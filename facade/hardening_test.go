@@ -405,8 +405,8 @@ func TestHardeningBadCredentialPayloads(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if e := creds.Config.Auths[testHost]; e.Username != "user" || e.Password != "pa:ss::word:" {
-			t.Errorf("split at the wrong colon: %q %q", e.Username, e.Password)
+		if e := creds.Config.Auths[testHost]; e.Username != "user" || e.Secret != "pa:ss::word:" {
+			t.Errorf("split at the wrong colon: %q %q", e.Username, e.Secret)
 		}
 	})
 	t.Run("200 with an endless body", func(t *testing.T) {
@@ -630,10 +630,10 @@ func FuzzAuthDecode(f *testing.F) {
 			return
 		}
 		e := c.Config.Auths[testHost]
-		if e.Auth != auth || e.Username != user || e.Password != pass || strings.Contains(e.Username, ":") {
-			t.Fatalf("entry %q/%q from %q", e.Username, e.Password, auth)
+		if e.Auth() != auth || e.Username != user || e.Secret != pass || strings.Contains(e.Username, ":") {
+			t.Fatalf("entry %q/%q from %q", e.Username, e.Secret, auth)
 		}
-		if b64(e.Username+":"+e.Password) != auth {
+		if b64(e.Username+":"+e.Secret) != auth {
 			t.Fatalf("auth %q does not round-trip", auth)
 		}
 	})

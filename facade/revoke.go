@@ -33,6 +33,24 @@ func RevokeCredential(ctx context.Context, password string, opts ...Option) erro
 	return revoke(ctx, s.plainHTTPClient(), s.revokeURL, password)
 }
 
+// revokeAll revokes every distinct secret of creds, except the Client's own
+// API token, and returns the errors.
+func (c *Client) revokeAll(ctx context.Context, creds *Credentials) []error {
+	var errs []error
+	seen := map[string]bool{}
+	for _, cred := range creds.All() {
+		p := strings.TrimSpace(cred.Secret)
+		if p == "" || seen[p] || p == c.token {
+			continue
+		}
+		seen[p] = true
+		if err := c.RevokeCredential(ctx, p); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
+}
+
 func revoke(ctx context.Context, hc *http.Client, endpoint *url.URL, password string) error {
 	password = strings.TrimSpace(password)
 	if password == "" {

@@ -42,10 +42,10 @@ func TestTokenSources(t *testing.T) {
 		{name: "--token-file before the command", env: []string{"DIGITALOCEAN_TOKEN", wrong}, args: []string{"--token-file=FILE", "docker-config"}, file: "  TOKEN\r\n"},
 		{name: "--token-file -", env: []string{"DIGITALOCEAN_TOKEN", ""}, args: []string{"docker-config", "--token-file", "-"}, stdin: "TOKEN\n"},
 		{name: "--token and --token-file", args: []string{"--token", "TOKEN", "docker-config", "--token-file", "-"}, stdin: "TOKEN", code: 2, want: "give --token or --token-file, not both"},
-		{name: "--token-file missing", args: []string{"docker-config", "--token-file", "/nonexistent/token"}, code: 1, want: "read --token-file: open /nonexistent/token: no such file or directory"},
+		{name: "--token-file missing", args: []string{"docker-config", "--token-file", "/nonexistent/token"}, code: 1, want: "docr: token file: open /nonexistent/token: no such file or directory"},
 		{name: "--token-file empty", args: []string{"docker-config", "--token-file", "FILE"}, file: "\n", code: 1, want: "holds no token"},
 		{name: "--token-file - empty", args: []string{"docker-config", "--token-file", "-"}, code: 1, want: "--token-file - holds no token"},
-		{name: "no token", env: []string{"DIGITALOCEAN_TOKEN", ""}, args: []string{"docker-config"}, code: 1, want: "no API token: pass --token or --token-file, or set DIGITALOCEAN_TOKEN or DIGITALOCEAN_ACCESS_TOKEN"},
+		{name: "no token", env: []string{"DIGITALOCEAN_TOKEN", ""}, args: []string{"docker-config"}, code: 1, want: "no API token: pass --token or --token-file, or set DOCR_TOKEN_FILE, DIGITALOCEAN_TOKEN or DIGITALOCEAN_ACCESS_TOKEN"},
 		{name: "wrong token", args: []string{"docker-config", "--token", wrong}, code: 1, want: "GET /v2/registry/docker-credentials: 401 Unauthorized (unauthorized)"},
 		{name: "malformed token", args: []string{"docker-config", "--token", "not a token"}, code: 1, want: "invalid API token"},
 	}

@@ -6,7 +6,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -27,7 +26,6 @@ import (
 
 	"github.com/docr-dev/docr/facade"
 	"github.com/docr-dev/docr/internal/minted"
-	"github.com/docr-dev/docr/internal/registryhost"
 )
 
 // Exit codes.
@@ -37,18 +35,12 @@ const (
 	exitUsage = 2
 )
 
-// Environment variables read by the command, besides the facade's
-// DIGITALOCEAN_TOKEN and DIGITALOCEAN_ACCESS_TOKEN.
+// Environment variables of the credential helper; the ones every program
+// shares are the facade's (facade.EnvToken and the others).
 const (
-	envAPIURL          = "DIGITALOCEAN_API_URL"
-	envRegistryHost    = "DOCR_REGISTRY_HOST"
-	envRevokeURL       = "DOCR_REVOKE_URL"
 	envHelperExpiry    = "DOCR_HELPER_EXPIRY_SECONDS"
 	envHelperReadWrite = "DOCR_HELPER_READ_WRITE"
 )
-
-// defaultRegistryHost is the auths key DigitalOcean issues credentials for.
-const defaultRegistryHost = "registry.digitalocean.com"
 
 // Env is what the command sees of the outside world; tests and the demo
 // substitute their own.
@@ -257,10 +249,8 @@ func (a *app) runCommand(ctx context.Context, c *command, args []string) error {
 	fs.SetOutput(io.Discard)
 	a.globalFlags(fs)
 	run := c.setup(a, fs)
-	if h := strings.TrimSpace(a.env.getenv(envRegistryHost)); h != "" {
-		if err := registryhost.Check(h); err != nil {
-			return usagef("$%s: %v", envRegistryHost, err)
-		}
+	if _, err := facade.RegistryHostFromEnv(a.env.getenv); err != nil {
+		return usagef("%s", errorLine(err))
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -332,12 +322,11 @@ func noArgs(name string, run func(ctx context.Context) error) func(context.Conte
 	}
 }
 
-// maxTokenLine bounds the line read from --token-file.
-const maxTokenLine = 64 << 10
-
-// readToken finds the API token: --token, --token-file, then the environment.
-// Reading a file or standard input stops when ctx is done (Ctrl-C while a
-// pipe or FIFO gives nothing).
+// readToken finds the API token: --token, --token-file, then the
+// environment (facade.TokenFromEnv: $DOCR_TOKEN_FILE, $DIGITALOCEAN_TOKEN,
+// $DIGITALOCEAN_ACCESS_TOKEN). A file is read by facade.ReadTokenFile's
+// rule; "-" reads standard input. Reading a file or standard input stops
+// when ctx is done (Ctrl-C while a pipe or FIFO gives nothing).
 func (a *app) readToken(ctx context.Context) (string, error) {
 	if a.token != "" && a.tokenFile != "" {
 		return "", usagef("give --token or --token-file, not both")
@@ -345,61 +334,38 @@ func (a *app) readToken(ctx context.Context) (string, error) {
 	if a.token != "" {
 		return a.token, nil
 	}
-	if a.tokenFile != "" {
-		type read struct {
-			line string
-			err  error
+	if a.tokenFile == "" {
+		tok, _, err := facade.TokenFromEnv(a.env.getenv)
+		if errors.Is(err, facade.ErrNoToken) {
+			return "", fmt.Errorf("no API token: pass --token or --token-file, or set %s, %s or %s", facade.EnvTokenFile, facade.EnvToken, facade.EnvAccessToken)
 		}
-		done := make(chan read, 1)
-		// Opening a FIFO and reading a pipe block in the kernel, out of
-		// reach of ctx: read on a goroutine and stop waiting when ctx is
-		// done (the process is about to exit; the goroutine ends with it).
-		go func() {
-			line, err := a.readTokenFile()
-			done <- read{line, err}
-		}()
-		select {
-		case r := <-done:
-			return r.line, r.err
-		case <-ctx.Done():
-			return "", fmt.Errorf("read --token-file: %w", context.Cause(ctx))
+		return tok, err
+	}
+	type read struct {
+		tok string
+		err error
+	}
+	done := make(chan read, 1)
+	// Opening a FIFO and reading a pipe block in the kernel, out of reach
+	// of ctx: read on a goroutine and stop waiting when ctx is done (the
+	// process is about to exit; the goroutine ends with it).
+	go func() {
+		var r read
+		if a.tokenFile == "-" {
+			if r.tok, r.err = facade.ReadToken(a.env.Stdin); r.err != nil {
+				r.err = fmt.Errorf("--token-file - %w", r.err)
+			}
+		} else {
+			r.tok, r.err = facade.ReadTokenFile(a.tokenFile)
 		}
+		done <- r
+	}()
+	select {
+	case r := <-done:
+		return r.tok, r.err
+	case <-ctx.Done():
+		return "", fmt.Errorf("read --token-file: %w", context.Cause(ctx))
 	}
-	for _, k := range []string{facade.EnvToken, facade.EnvAccessToken} {
-		if v := a.env.getenv(k); strings.TrimSpace(v) != "" {
-			return v, nil
-		}
-	}
-	return "", fmt.Errorf("no API token: pass --token or --token-file, or set %s or %s", facade.EnvToken, facade.EnvAccessToken)
-}
-
-func (a *app) readTokenFile() (string, error) {
-	var r io.Reader
-	if a.tokenFile == "-" {
-		r = a.env.Stdin
-	} else {
-		f, err := os.Open(a.tokenFile)
-		if err != nil {
-			return "", fmt.Errorf("read --token-file: %w", err)
-		}
-		defer f.Close()
-		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o077 != 0 {
-			fmt.Fprintf(a.env.Stderr, "Warning: --token-file %s can be read by group or others (mode %04o); chmod 600 it\n", a.tokenFile, fi.Mode().Perm())
-		}
-		r = f
-	}
-	line, err := bufio.NewReader(io.LimitReader(r, maxTokenLine+1)).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return "", fmt.Errorf("read --token-file: %w", err)
-	}
-	if len(strings.TrimRight(line, "\r\n")) > maxTokenLine {
-		// Never cut silently: a cut token would fail later, confusingly.
-		return "", fmt.Errorf("--token-file %s: the first line is longer than %d KiB; an API token is far shorter", a.tokenFile, maxTokenLine>>10)
-	}
-	if strings.TrimSpace(line) == "" {
-		return "", fmt.Errorf("--token-file %s holds no token", a.tokenFile)
-	}
-	return line, nil
 }
 
 // knownTokens are the API tokens docr can see without reading a file:
@@ -420,7 +386,7 @@ func (a *app) baseURL() string {
 	if a.apiURL != "" {
 		return a.apiURL
 	}
-	if v := a.env.getenv(envAPIURL); v != "" {
+	if v := a.env.getenv(facade.EnvAPIURL); v != "" {
 		return v
 	}
 	return facade.DefaultBaseURL
@@ -445,7 +411,7 @@ func (a *app) client(ctx context.Context, extra ...facade.Option) (*facade.Clien
 	if a.timeout <= 0 {
 		return nil, usagef("--timeout must be positive")
 	}
-	if err := a.checkEndpoint(a.apiURL, "--api-url", envAPIURL); err != nil {
+	if err := a.checkEndpoint(a.apiURL, "--api-url", facade.EnvAPIURL); err != nil {
 		return nil, err
 	}
 	tok, err := a.readToken(ctx)
@@ -475,10 +441,9 @@ func isLoopback(host string) bool {
 }
 
 // checkEndpoint checks an endpoint URL given by flag (flagValue) or, when
-// that is empty, by the environment variable env: an absolute http or
-// https URL without user info, query or fragment. A bad flag is a usage
-// error (exit 2). The message does not repeat the URL, which may hold user
-// info.
+// that is empty, by the environment variable env, with the one endpoint
+// rule (facade.CheckEndpoint). A bad flag is a usage error (exit 2). The
+// message does not repeat the URL, which may hold user info.
 func (a *app) checkEndpoint(flagValue, flagName, env string) error {
 	raw, src := flagValue, flagName
 	if raw == "" {
@@ -487,16 +452,14 @@ func (a *app) checkEndpoint(flagValue, flagName, env string) error {
 	if raw == "" {
 		return nil
 	}
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.Hostname() != "" &&
-		u.User == nil && u.RawQuery == "" && !u.ForceQuery && u.Fragment == "" && !strings.Contains(raw, "#") {
-		return nil
+	if _, err := facade.CheckEndpoint(raw); err != nil {
+		msg := src + " must be an absolute http or https URL without user info, query or fragment (" + err.Error() + ")"
+		if src == flagName {
+			return usagef("%s", msg)
+		}
+		return errors.New(msg)
 	}
-	msg := src + " must be an absolute http or https URL without user info, query or fragment"
-	if src == flagName {
-		return usagef("%s", msg)
-	}
-	return errors.New(msg)
+	return nil
 }
 
 // record opens docr's record of the credentials it minted.
@@ -509,13 +472,14 @@ func (a *app) record() (*minted.Record, error) {
 }
 
 // registryHost is the Docker host docr logs in to: $DOCR_REGISTRY_HOST or
-// registry.digitalocean.com.
+// registry.digitalocean.com (facade.RegistryHostFromEnv; runCommand has
+// checked the variable already).
 func (a *app) registryHost() string {
-	if h := strings.TrimSpace(a.env.getenv(envRegistryHost)); h != "" {
-		// Lower-cased as Docker lower-cases the host it asks a helper about.
-		return asciiLower(h)
+	h, err := facade.RegistryHostFromEnv(a.env.getenv)
+	if err != nil {
+		return facade.DefaultRegistryHost
 	}
-	return defaultRegistryHost
+	return h
 }
 
 // maxExpirySeconds is the longest lifetime a time.Duration holds.

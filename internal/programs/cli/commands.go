@@ -87,7 +87,7 @@ func (a *app) login(ctx context.Context, o loginOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := a.checkEndpoint("", "--revoke-url", envRevokeURL); err != nil {
+	if err := a.checkEndpoint("", "--revoke-url", facade.EnvRevokeURL); err != nil {
 		return err
 	}
 	w, err := a.writer(o.configDir)
@@ -108,27 +108,30 @@ func (a *app) login(ctx context.Context, o loginOptions) error {
 	if err != nil {
 		return err
 	}
-	// The credential this login replaces, to revoke once the new one is
-	// stored (if docr minted it).
-	old, oldFound, err := w.Lookup(ctx, host)
+	// Look up the credential this login replaces, mint, record and store,
+	// all under the config's lock: concurrent logins then run one after
+	// another, and each knows exactly which credential it replaced.
+	var creds *facade.Credentials
+	res, old, oldFound, err := w.Replace(ctx, host, func(ctx context.Context, _ facade.Credential, _ bool) (facade.Credential, error) {
+		var err error
+		if creds, err = c.DockerCredentials(ctx, req); err != nil {
+			return facade.Credential{}, err
+		}
+		if err := onlyHost(creds, host); err != nil {
+			return facade.Credential{}, err
+		}
+		cred, _ := creds.For(host)
+		if err := rec.Add(ctx, host, cred.Secret, creds.ExpiresAt); err != nil {
+			return facade.Credential{}, fmt.Errorf("record the minted credential (nothing was stored): %w", err)
+		}
+		return cred, nil
+	})
 	if err != nil {
+		if creds != nil {
+			// Minted but not stored: of no use now; do not leave it valid.
+			return a.discard(ctx, rec, creds, err)
+		}
 		return err
-	}
-	creds, err := c.DockerCredentials(ctx, req)
-	if err != nil {
-		return err
-	}
-	if err := onlyHost(creds, host); err != nil {
-		return a.discard(ctx, rec, creds, err)
-	}
-	entry := creds.Config.Auths[host]
-	if err := rec.Add(ctx, host, entry.Password, creds.ExpiresAt); err != nil {
-		return a.discard(ctx, rec, creds, fmt.Errorf("record the minted credential (nothing was stored): %w", err))
-	}
-	res, err := w.Store(ctx, dockerCredentials(creds)...)
-	if err != nil {
-		// The minted credential is of no use now; do not leave it valid.
-		return a.discard(ctx, rec, creds, err)
 	}
 	mode := "read-only"
 	if creds.ReadWrite {
@@ -141,8 +144,9 @@ func (a *app) login(ctx context.Context, o loginOptions) error {
 		fmt.Fprintf(a.env.Stderr, "Warning: %s could not be replaced atomically (bind mount?) and was rewritten in place.\n", res.Path)
 	}
 	a.expiryNotice(creds)
-	if oldFound && old.Password != "" && old.Password != entry.Password {
-		if err := a.revokeReplaced(ctx, rec, host, old.Password, ""); err != nil {
+	cred, _ := creds.For(host)
+	if oldFound && old.Secret != "" && old.Secret != cred.Secret {
+		if err := a.revokeReplaced(ctx, rec, host, old.Secret, ""); err != nil {
 			return fmt.Errorf("logged in, but the credential previously stored for %s could not be revoked: %w", host, err)
 		}
 	}
@@ -175,7 +179,7 @@ func onlyHost(creds *facade.Credentials, host string) error {
 	if len(others) > len(named) {
 		list += fmt.Sprintf(" and %d more", len(others)-len(named))
 	}
-	return fmt.Errorf("the API issued credentials for %s, not only for %s (set %s if that is the registry host); refused, nothing was stored", list, host, envRegistryHost)
+	return fmt.Errorf("the API issued credentials for %s, not only for %s (set %s if that is the registry host); refused, nothing was stored", list, host, facade.EnvRegistryHost)
 }
 
 // revokeTimeout bounds a revocation that runs after the command failed or
@@ -191,7 +195,7 @@ func (a *app) discard(ctx context.Context, rec *minted.Record, creds *facade.Cre
 	var errs []error
 	seen := map[string]bool{}
 	for _, h := range creds.Hosts() {
-		p := creds.Config.Auths[h].Password
+		p := creds.Config.Auths[h].Secret
 		if p == "" || seen[p] || slices.Contains(a.knownTokens(), strings.TrimSpace(p)) {
 			continue
 		}
@@ -275,16 +279,6 @@ func where(s dockerconfig.Stored, path string) string {
 	return fmt.Sprintf("%s (%s), not in %s", s.Helper, s.Route, path)
 }
 
-// dockerCredentials converts facade credentials for dockerconfig.
-func dockerCredentials(c *facade.Credentials) []dockerconfig.Credential {
-	var out []dockerconfig.Credential
-	for _, h := range c.Hosts() {
-		e := c.Config.Auths[h]
-		out = append(out, dockerconfig.Credential{Host: h, Username: e.Username, Password: e.Password})
-	}
-	return out
-}
-
 func (a *app) writer(dir string) (*dockerconfig.Writer, error) {
 	return dockerconfig.New(dockerconfig.Options{Dir: dir, HelperStderr: a.env.Stderr, Logger: a.warnLogger()})
 }
@@ -334,7 +328,7 @@ func (a *app) loginHelper(ctx context.Context, o loginOptions) error {
 		return err
 	}
 	host := a.registryHost()
-	var old dockerconfig.Credential
+	var old facade.Credential
 	var found bool
 	// When Docker already asks docr's own helper there is no stored secret;
 	// asking the helper would only mint a credential (and revoking it would
@@ -352,7 +346,7 @@ func (a *app) loginHelper(ctx context.Context, o loginOptions) error {
 	if err != nil {
 		return err
 	}
-	if found && old.Password != "" {
+	if found && old.Secret != "" {
 		if err := a.checkRevokeURL(""); err != nil {
 			return err
 		}
@@ -364,8 +358,8 @@ func (a *app) loginHelper(ctx context.Context, o loginOptions) error {
 		return err
 	}
 	fmt.Fprintf(a.env.Stdout, "Docker now asks %s for %s credentials (credHelpers in %s); no secret is stored.\n", helperProgram, host, w.Path())
-	if found && old.Password != "" {
-		if err := a.revokeReplaced(ctx, rec, host, old.Password, ""); err != nil {
+	if found && old.Secret != "" {
+		if err := a.revokeReplaced(ctx, rec, host, old.Secret, ""); err != nil {
 			return fmt.Errorf("dropped the old stored credential for %s but could not revoke it: %w", host, err)
 		}
 	}
@@ -403,12 +397,12 @@ func logoutCmd() *command {
 // $DOCR_REVOKE_URL) before a command drops a credential: once removed from
 // the config, a credential can no longer be revoked.
 func (a *app) checkRevokeURL(flagURL string) error {
-	return a.checkEndpoint(flagURL, "--revoke-url", envRevokeURL)
+	return a.checkEndpoint(flagURL, "--revoke-url", facade.EnvRevokeURL)
 }
 
 func (a *app) revokeOptions(url string) []facade.Option {
 	if url == "" {
-		url = a.env.getenv(envRevokeURL)
+		url = a.env.getenv(facade.EnvRevokeURL)
 	}
 	opts := a.transportOptions()
 	if url != "" {
@@ -469,7 +463,7 @@ func (a *app) logout(ctx context.Context, configDir, revokeURL string, noRevoke 
 	}
 	var errs []error
 	for _, c := range removed {
-		revoked, err := a.revokeIfMinted(ctx, rec, c.Password, revokeURL)
+		revoked, err := a.revokeIfMinted(ctx, rec, c.Secret, revokeURL)
 		switch {
 		case err != nil:
 			errs = append(errs, err)

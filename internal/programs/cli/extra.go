@@ -6,14 +6,6 @@ import (
 	"fmt"
 )
 
-// Environment variables a program's own commands may set for the runs of
-// docr they start (the demo points docr at the fake with them).
-const (
-	EnvAPIURL       = envAPIURL
-	EnvRegistryHost = envRegistryHost
-	EnvRevokeURL    = envRevokeURL
-)
-
 // Command is a subcommand that a program adds to docr's own with
 // [Main]'s extra argument. cmd/docr adds "fake-api" and "demo" this way
 // (package fakecmd), so that internal/programs/cli, which the Docker credential

@@ -184,14 +184,14 @@ func (a *app) helperGet(ctx context.Context) error {
 		return a.discard(ctx, nil, creds, err)
 	}
 	entry := creds.Config.Auths[host]
-	cache.Entries[key] = cacheEntry{Host: host, ReadWrite: readWrite, Username: entry.Username, Password: entry.Password, ExpiresAt: creds.ExpiresAt}
+	cache.Entries[key] = cacheEntry{Host: host, ReadWrite: readWrite, Username: entry.Username, Password: entry.Secret, ExpiresAt: creds.ExpiresAt}
 	cache.prune(now)
 	if err := a.saveCache(cache); err != nil {
 		// Docker gets the credential all the same; it expires on its own
 		// (the helper mints short-lived credentials only).
 		fmt.Fprintf(a.env.Stderr, "docr: warning: could not cache the credential: %v\n", err)
 	}
-	return a.writeReply(serverURL, entry.Username, entry.Password)
+	return a.writeReply(serverURL, entry.Username, entry.Secret)
 }
 
 // cacheLockRetry is how often a get waiting for another one's mint tries

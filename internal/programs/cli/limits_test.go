@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"github.com/docr-dev/docr/facade"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -122,14 +123,14 @@ func TestTokenFileLimitsAndWarnings(t *testing.T) {
 	}
 	private := write("private", token+"\n", 0o600)
 	readable := write("readable", token+"\n", 0o644)
-	long := write("long", strings.Repeat("a", maxTokenLine+1), 0o600)
-	exact := write("exact", strings.Repeat("a", maxTokenLine)+"\n", 0o600)
+	long := write("long", strings.Repeat("a", facade.MaxTokenFileLine+1), 0o600)
+	exact := write("exact", strings.Repeat("a", facade.MaxTokenFileLine)+"\n", 0o600)
 	tests := []struct {
 		name, file, apiURL string
 		wantErr, wantWarn  string
 	}{
 		{"private file", private, "http://127.0.0.1:1", "", ""},
-		{"readable by others", readable, "http://127.0.0.1:1", "", "Warning: --token-file " + readable + " can be read by group or others (mode 0644); chmod 600 it\n"},
+		{"readable by others", readable, "http://127.0.0.1:1", "token file " + readable + " has mode 0644: group or others may read or write it; chmod 600 it", ""},
 		{"longer than the limit", long, "", "the first line is longer than 64 KiB", ""},
 		{"exactly the limit", exact, "http://[::1]:1", "", ""},
 		{"plain http to another host", private, "http://api.example.com", "", "Warning: the API URL is plain http to api.example.com, not a loopback address: the API token crosses the network unencrypted\n"},

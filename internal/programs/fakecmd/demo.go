@@ -135,10 +135,10 @@ func demo(ctx context.Context, inv *cli.Invocation) error {
 
 	// The demo runs the same commands a user types, against the fake.
 	env := map[string]string{
-		cli.EnvAPIURL:       srv.URL,
-		cli.EnvRegistryHost: host,
-		cli.EnvRevokeURL:    srv.URL + "/v1/oauth/revoke",
-		"DOCKER_CONFIG":     cfgDir,
+		facade.EnvAPIURL:       srv.URL,
+		facade.EnvRegistryHost: host,
+		facade.EnvRevokeURL:    srv.URL + "/v1/oauth/revoke",
+		"DOCKER_CONFIG":        cfgDir,
 		// The record of minted credentials, too, stays in the demo's directory.
 		"XDG_STATE_HOME": filepath.Join(dir, "state"),
 	}
@@ -255,7 +255,7 @@ func demo(ctx context.Context, inv *cli.Invocation) error {
 		return err
 	}
 	fmt.Fprintf(out, "[8/8] docr logout: %s", indent(stdout, "      ")[6:])
-	old := []remote.Option{remote.WithAuth(&authn.Basic{Username: cred.Username, Password: cred.Password}), remote.WithTransport(tr), remote.WithContext(ctx)}
+	old := []remote.Option{remote.WithAuth(&authn.Basic{Username: cred.Username, Password: cred.Secret}), remote.WithTransport(tr), remote.WithContext(ctx)}
 	_, err = remote.Image(ref, old...)
 	var te *transport.Error
 	if !errors.As(err, &te) || te.StatusCode != http.StatusUnauthorized {

@@ -230,14 +230,8 @@ func (p *Provider) Provide(ctx context.Context, req *Request) (*Response, error)
 		}
 		return nil, fmt.Errorf("getting credentials for registry %s: %w", img.Registry, err)
 	}
-	var entry *facade.AuthEntry
-	for host, a := range creds.Config.Auths {
-		if strings.EqualFold(host, img.Host) {
-			entry = &a
-			break
-		}
-	}
-	if entry == nil {
+	entry, ok := creds.For(img.Host)
+	if !ok {
 		return nil, fmt.Errorf("the API returned no credentials for %s (hosts: %s)", img.Host, strings.Join(creds.Hosts(), ", "))
 	}
 	cache := time.Duration(0)
@@ -250,7 +244,7 @@ func (p *Provider) Provide(ctx context.Context, req *Request) (*Response, error)
 		CacheKeyType:  p.cfg.CacheKeyType,
 		CacheDuration: cache.String(),
 		Auth: map[string]AuthConfig{
-			img.Host + "/" + img.Registry: {Username: entry.Username, Password: entry.Password},
+			img.Host + "/" + img.Registry: {Username: entry.Username, Password: entry.Secret},
 		},
 	}, nil
 }
