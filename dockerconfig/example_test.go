@@ -85,3 +85,43 @@ func ExampleMerge() {
 	//   }
 	// }
 }
+
+// StoreCredentials goes from minted credentials to a merged config.json in
+// one call. Here the credentials come from ParseCredentials on an answer
+// the API could have given; in a program they come from
+// facade.Client.DockerCredentials.
+func ExampleStoreCredentials() {
+	dir, err := os.MkdirTemp("", "docker-config")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	_ = os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"auths":{"ghcr.io":{"auth":"b3RoZXI6c2VjcmV0"}}}`), 0o600)
+
+	creds, err := facade.ParseCredentials([]byte(`{"auths":{"registry.digitalocean.com":{"auth":"dXNlcjpzZWNyZXQ="}}}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	res, err := dockerconfig.StoreCredentials(context.Background(), creds, dockerconfig.Options{Dir: dir})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(res.Hosts)
+	b, _ := os.ReadFile(filepath.Join(dir, "config.json"))
+	fmt.Print(strings.ReplaceAll(string(b), "\t", "  "))
+	// Output:
+	// [registry.digitalocean.com: config file (plaintext)]
+	// {
+	//   "auths": {
+	//     "ghcr.io": {
+	//       "auth": "b3RoZXI6c2VjcmV0"
+	//     },
+	//     "registry.digitalocean.com": {
+	//       "auth": "dXNlcjpzZWNyZXQ="
+	//     }
+	//   }
+	// }
+}

@@ -70,6 +70,7 @@ func mock(t *testing.T, handle func(n int, req *http.Request) (*http.Response, e
 		if req.Body != nil {
 			b, _ := io.ReadAll(req.Body)
 			body = string(b)
+			req.Body = io.NopCloser(strings.NewReader(body)) // for handle
 		}
 		rec.mu.Lock()
 		n := len(rec.reqs)

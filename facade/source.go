@@ -67,7 +67,7 @@ type SourceOptions struct {
 	// Logger receives warnings (nil: slog.Default()). It never sees a
 	// secret.
 	Logger *slog.Logger
-	// Now is the clock (nil: time.Now).
+	// Now is the clock (nil: the Client's, which is time.Now).
 	Now func() time.Time
 }
 
@@ -145,7 +145,7 @@ func NewSource(c *Client, o SourceOptions) (*Source, error) {
 		s.log = slog.Default()
 	}
 	if s.now == nil {
-		s.now = time.Now
+		s.now = c.s.clock.now
 	}
 	if l, ok := o.Cache.(Locker); ok {
 		s.locker = l
