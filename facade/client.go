@@ -7,10 +7,10 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/docr-dev/docr/gen"
+	"github.com/docr-dev/docr/internal/transport"
 )
 
 // Version is the version of docr, sent in the default User-Agent.
@@ -40,49 +40,39 @@ const (
 // concurrent use. Create it with [New] or [NewFromEnv].
 type Client struct {
 	api   *gen.ClientWithResponses
-	doer  *doer // what api sends its requests through
+	doer  *transport.Doer // what api sends its requests through
 	s     *settings
 	plain *http.Client // no API token: token revocation
-	apiO  origin
 	// token is the API token: never accepted as a minted credential,
 	// never revoked. fingerprint identifies origin and token in cache
 	// keys ([Source.Key]) without revealing either.
 	token       string
 	fingerprint string
-
-	mu        sync.Mutex
-	rateLimit RateLimit
 }
 
 // Option configures a [Client]. Options check their arguments: [New]
 // returns the first error an option reports.
 type Option func(*settings) error
 
+// settings are what the options say: about HTTP (transport.Settings),
+// revocation and paging.
 type settings struct {
-	baseURL    *url.URL
-	httpClient *http.Client
-	transport  http.RoundTripper
-	userAgent  string
-	timeout    time.Duration
-	timeoutSet bool
-	retry      RetryPolicy
-	revokeURL  *url.URL
-	perPage    int
-	clock      clock
+	transport.Settings
+	revokeURL *url.URL
+	perPage   int
 }
 
 func buildSettings(opts []Option) (*settings, error) {
 	base, _ := url.Parse(DefaultBaseURL)
 	revoke, _ := url.Parse(DefaultRevokeURL)
-	retry, _ := RetryPolicy{}.validate()
+	retry, _ := transport.RetryPolicy{}.Validate()
 	s := &settings{
-		baseURL:   base,
-		userAgent: DefaultUserAgent,
-		timeout:   DefaultTimeout,
-		retry:     retry,
+		Settings: transport.Settings{
+			BaseURL: base, UserAgent: DefaultUserAgent, Timeout: DefaultTimeout,
+			Retry: retry, Clock: transport.RealClock(),
+		},
 		revokeURL: revoke,
 		perPage:   DefaultPerPage,
-		clock:     realClock,
 	}
 	for _, o := range opts {
 		if o == nil {
@@ -93,64 +83,6 @@ func buildSettings(opts []Option) (*settings, error) {
 		}
 	}
 	return s, nil
-}
-
-// baseTransport is the transport under docr's own layers.
-func (s *settings) baseTransport() http.RoundTripper {
-	switch {
-	case s.transport != nil:
-		return s.transport
-	case s.httpClient != nil && s.httpClient.Transport != nil:
-		return s.httpClient.Transport
-	}
-	return http.DefaultTransport
-}
-
-func (s *settings) requestTimeout() time.Duration {
-	if !s.timeoutSet && s.httpClient != nil && s.httpClient.Timeout > 0 {
-		return s.httpClient.Timeout
-	}
-	return s.timeout
-}
-
-func (s *settings) apiHTTPClient(token string) *http.Client {
-	var (
-		next func(*http.Request, []*http.Request) error
-		jar  http.CookieJar
-	)
-	if s.httpClient != nil {
-		next, jar = s.httpClient.CheckRedirect, s.httpClient.Jar
-	}
-	api := originOf(s.baseURL)
-	// No Timeout: the doer bounds each attempt with a context deadline
-	// (s.requestTimeout()) that also covers redirects and the body.
-	return &http.Client{
-		Transport:     &authTransport{base: s.baseTransport(), token: token, api: api, userAgent: s.userAgent},
-		CheckRedirect: checkRedirect(api, next),
-		Jar:           jar,
-	}
-}
-
-func (s *settings) plainHTTPClient() *http.Client {
-	return &http.Client{
-		Transport:     &uaTransport{base: s.baseTransport(), userAgent: s.userAgent},
-		CheckRedirect: noRedirect,
-		Timeout:       s.requestTimeout(),
-	}
-}
-
-// uaTransport sets the User-Agent (on a clone) and nothing else.
-type uaTransport struct {
-	base      http.RoundTripper
-	userAgent string
-}
-
-func (t *uaTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	r := req.Clone(req.Context())
-	if r.Header.Get("User-Agent") == "" {
-		r.Header.Set("User-Agent", t.userAgent)
-	}
-	return t.base.RoundTrip(r)
 }
 
 // New returns a Client that authenticates with the DigitalOcean API token
@@ -171,22 +103,14 @@ func New(token string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{s: s, plain: s.plainHTTPClient(), apiO: originOf(s.baseURL), token: tok}
-	c.fingerprint = fingerprintOf(c.apiO, tok)
-	d := &doer{
-		hc:       s.apiHTTPClient(tok),
-		policy:   s.retry,
-		clock:    s.clock,
-		maxBody:  maxAPIBody,
-		timeout:  s.requestTimeout(),
-		secrets:  []string{tok},
-		observed: c.observe,
-	}
-	api, err := gen.NewClientWithResponses(s.baseURL.String(), gen.WithHTTPClient(d))
+	c := &Client{s: s, plain: s.PlainClient(), token: tok}
+	c.fingerprint = fingerprintOf(transport.OriginOf(s.BaseURL), tok)
+	c.doer = s.NewDoer(tok, maxAPIBody, func(f *transport.Failure) error { return apiError(f) })
+	api, err := gen.NewClientWithResponses(s.BaseURL.String(), gen.WithHTTPClient(c.doer))
 	if err != nil {
 		return nil, fmt.Errorf("docr: %w", err)
 	}
-	c.api, c.doer = api, d
+	c.api = api
 	return c, nil
 }
 
@@ -227,24 +151,13 @@ func normalizeToken(raw string) (string, error) {
 	if t == "" {
 		return "", fmt.Errorf("%w: empty", ErrInvalidToken)
 	}
-	if !printableASCII(t) {
+	if !transport.PrintableASCII(t) {
 		return "", fmt.Errorf("%w: contains whitespace, a control character or a non-ASCII character", ErrInvalidToken)
 	}
 	if strings.ContainsAny(t, `"'\`) {
 		return "", fmt.Errorf("%w: contains a quote or backslash (unbalanced quoting?)", ErrInvalidToken)
 	}
 	return t, nil
-}
-
-// printableASCII reports whether s has only the visible ASCII characters
-// that a bearer token or header value can safely hold (no space).
-func printableASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] <= ' ' || s[i] >= 0x7f {
-			return false
-		}
-	}
-	return true
 }
 
 // API returns the complete generated client: every operation of the
@@ -255,22 +168,7 @@ func (c *Client) API() *gen.ClientWithResponses { return c.api }
 
 // RateLimit returns the ratelimit-limit, -remaining and -reset values of
 // the most recent API response that carried them (zero before any).
-func (c *Client) RateLimit() RateLimit {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.rateLimit
-}
-
-func (c *Client) observe(resp *http.Response) {
-	if resp.Request != nil && originOf(resp.Request.URL) != c.apiO {
-		return
-	}
-	if rl, ok := parseRateLimit(resp.Header); ok {
-		c.mu.Lock()
-		c.rateLimit = rl
-		c.mu.Unlock()
-	}
-}
+func (c *Client) RateLimit() RateLimit { return RateLimit(c.doer.RateLimit()) }
 
 // WithBaseURL sets the API endpoint (default [DefaultBaseURL]), e.g. a test
 // server. It must be an absolute http or https URL without user info, query
@@ -281,7 +179,7 @@ func WithBaseURL(rawURL string) Option {
 		if err != nil {
 			return err
 		}
-		s.baseURL = u
+		s.BaseURL = u
 		return nil
 	}
 }
@@ -316,7 +214,7 @@ func WithHTTPClient(hc *http.Client) Option {
 		if hc == nil {
 			return errors.New("docr: WithHTTPClient: nil *http.Client")
 		}
-		s.httpClient = hc
+		s.HTTPClient = hc
 		return nil
 	}
 }
@@ -329,7 +227,7 @@ func WithTransport(rt http.RoundTripper) Option {
 		if rt == nil {
 			return errors.New("docr: WithTransport: nil http.RoundTripper")
 		}
-		s.transport = rt
+		s.Transport = rt
 		return nil
 	}
 }
@@ -347,7 +245,7 @@ func WithUserAgent(ua string) Option {
 				return errors.New("docr: WithUserAgent: contains a control character")
 			}
 		}
-		s.userAgent = ua
+		s.UserAgent = ua
 		return nil
 	}
 }
@@ -360,7 +258,7 @@ func WithTimeout(d time.Duration) Option {
 		if d <= 0 {
 			return errors.New("docr: WithTimeout: must be positive")
 		}
-		s.timeout, s.timeoutSet = d, true
+		s.Timeout, s.TimeoutSet = d, true
 		return nil
 	}
 }
@@ -369,12 +267,9 @@ func WithTimeout(d time.Duration) Option {
 // defaults). WithRetry(RetryPolicy{MaxAttempts: 1}) disables retries.
 func WithRetry(p RetryPolicy) Option {
 	return func(s *settings) error {
-		v, err := p.validate()
-		if err != nil {
-			return err
-		}
-		s.retry = v
-		return nil
+		v, err := transport.RetryPolicy(p).Validate()
+		s.Retry = v
+		return err
 	}
 }
 
@@ -391,9 +286,9 @@ func WithPerPage(n int) Option {
 }
 
 // withClock replaces time for tests.
-func withClock(c clock) Option {
+func withClock(c transport.Clock) Option {
 	return func(s *settings) error {
-		s.clock = c
+		s.Clock = c
 		return nil
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+
+	"github.com/docr-dev/docr/internal/transport"
 )
 
 // Credential is one registry credential: the host it opens, a user name
@@ -37,12 +39,12 @@ func (c Credential) IsZero() bool { return c.Username == "" && c.Secret == "" }
 
 // String describes c without secrets.
 func (c Credential) String() string {
-	return "Credential{host: " + strconv.Quote(c.Host) + ", username: " + redacted + ", secret: " + redacted + "}"
+	return "Credential{host: " + strconv.Quote(c.Host) + ", username: " + transport.Redacted + ", secret: " + transport.Redacted + "}"
 }
 
 // GoString describes c without secrets (for %#v).
 func (c Credential) GoString() string {
-	return "facade.Credential{Host:" + strconv.Quote(c.Host) + `, Username:"` + redacted + `", Secret:"` + redacted + `"}`
+	return "facade.Credential{Host:" + strconv.Quote(c.Host) + `, Username:"` + transport.Redacted + `", Secret:"` + transport.Redacted + `"}`
 }
 
 // Format implements fmt.Formatter so that every verb prints

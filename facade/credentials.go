@@ -17,6 +17,7 @@ import (
 
 	"github.com/docr-dev/docr/gen"
 	"github.com/docr-dev/docr/internal/registryhost"
+	"github.com/docr-dev/docr/internal/transport"
 )
 
 // DefaultExpiry is the lifetime of credentials when a [CredentialsRequest]
@@ -158,7 +159,7 @@ func (c Credentials) String() string {
 		reg = "(default)"
 	}
 	return fmt.Sprintf("Credentials{registry: %s, hosts: [%s], %s, %s, password: %s}",
-		reg, strings.Join(c.Hosts(), " "), mode, exp, redacted)
+		reg, strings.Join(c.Hosts(), " "), mode, exp, transport.Redacted)
 }
 
 // GoString describes c without secrets (for %#v).
@@ -365,7 +366,7 @@ func (c *Client) DockerCredentials(ctx context.Context, req CredentialsRequest) 
 		}
 	}
 	readWrite := req.ReadWrite
-	start := c.s.clock.now()
+	start := c.s.Clock.Now()
 	var resp *http.Response
 	if req.Registry == "" {
 		// The deprecated single-registry endpoint: still how accounts with
@@ -378,12 +379,12 @@ func (c *Client) DockerCredentials(ctx context.Context, req CredentialsRequest) 
 	if err != nil {
 		return nil, err
 	}
-	body, err := readAtMost(resp.Body, maxCredentialsBody)
+	body, err := transport.ReadAtMost(resp.Body, maxCredentialsBody)
 	if err != nil {
 		return nil, fmt.Errorf("docr: reading docker credentials: %w", err)
 	}
-	if err := CheckResponse(resp, body); err != nil {
-		return nil, err
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, failed(resp, body)
 	}
 	creds, err := parseCredentials(body, false) // body is ours: no copy
 	if err != nil {
@@ -404,18 +405,4 @@ func (c *Client) DockerCredentials(ctx context.Context, req CredentialsRequest) 
 		creds.ExpiresAt = start.Add(time.Duration(*expiry) * time.Second).Round(0)
 	}
 	return creds, nil
-}
-
-// readAtMost reads all of r, at most limit bytes (else ErrResponseTooLarge),
-// and closes it.
-func readAtMost(r io.ReadCloser, limit int64) ([]byte, error) {
-	defer r.Close()
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, ErrResponseTooLarge
-	}
-	return data, nil
 }

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/docr-dev/docr/internal/testsupport/testctx"
+	"github.com/docr-dev/docr/internal/transport"
 )
 
 func TestMain(m *testing.M) {
@@ -112,16 +113,16 @@ type fakeClock struct {
 	waits []time.Duration
 }
 
-func (f *fakeClock) clock() clock {
-	return clock{
-		now: func() time.Time { return testEpoch },
-		sleep: func(ctx context.Context, d time.Duration) error {
+func (f *fakeClock) clock() transport.Clock {
+	return transport.Clock{
+		Now: func() time.Time { return testEpoch },
+		Sleep: func(ctx context.Context, d time.Duration) error {
 			f.mu.Lock()
 			f.waits = append(f.waits, d)
 			f.mu.Unlock()
 			return ctx.Err()
 		},
-		jitter: func(d time.Duration) time.Duration { return d }, // maximal jitter: deterministic
+		Jitter: func(d time.Duration) time.Duration { return d }, // maximal jitter: deterministic
 	}
 }
 
@@ -173,15 +174,15 @@ func mustURL(s string) *url.URL {
 // sleepWatch is the real clock whose sleep first reports each wait it
 // starts on waits, so that a test can cancel a context while docr is
 // really waiting, not after a guessed number of milliseconds.
-func sleepWatch() (clock, <-chan time.Duration) {
+func sleepWatch() (transport.Clock, <-chan time.Duration) {
 	waits := make(chan time.Duration, 16)
-	c := realClock
-	c.sleep = func(ctx context.Context, d time.Duration) error {
+	c := transport.RealClock()
+	c.Sleep = func(ctx context.Context, d time.Duration) error {
 		select {
 		case waits <- d:
 		default:
 		}
-		return sleepCtx(ctx, d)
+		return transport.SleepCtx(ctx, d)
 	}
 	return c, waits
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/oapi-codegen/runtime"
 
 	"github.com/docr-dev/docr/gen"
+	"github.com/docr-dev/docr/internal/transport"
 )
 
 // Registries returns every registry of the account (GET /v2/registries,
@@ -187,11 +188,11 @@ func readPage[P, T any](resp *http.Response, err error, what string, page *P, it
 		return err
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		body, _ := readAtMost(resp.Body, errorBodyRead)
-		return CheckResponse(resp, body)
+		body, _ := transport.ReadAtMost(resp.Body, transport.ErrorBodyRead)
+		return failed(resp, body)
 	}
 	if err := decodePage(resp.Body, page, items, perPage); err != nil {
-		discard(resp.Body)
+		transport.Discard(resp.Body)
 		return fmt.Errorf("docr: decoding %s: %w", what, err)
 	}
 	_ = resp.Body.Close()

@@ -362,7 +362,7 @@ func TestIteratorTransportErrorAndTooLarge(t *testing.T) {
 	}
 	mt, _ = mock(t, always(200, `{"repositories":[{"name":"`+strings.Repeat("a", 200)+`"}]}`))
 	c, _ = newTest(t, mt)
-	c.doer.maxBody = 100
+	c.doer.MaxBody = 100
 	if err := firstErr(c.Repositories(context.Background(), "example")); !errors.Is(err, ErrResponseTooLarge) {
 		t.Errorf("err = %v", err)
 	}

@@ -3,10 +3,11 @@ package facade
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/docr-dev/docr/internal/transport"
 )
 
 // RevokeCredential revokes a registry credential, e.g. the password of
@@ -30,7 +31,7 @@ func RevokeCredential(ctx context.Context, password string, opts ...Option) erro
 	if err != nil {
 		return err
 	}
-	return revoke(ctx, s.plainHTTPClient(), s.revokeURL, password)
+	return revoke(ctx, s.PlainClient(), s.revokeURL, password)
 }
 
 // revokeAll revokes every distinct secret of creds, except the Client's own
@@ -56,26 +57,12 @@ func revoke(ctx context.Context, hc *http.Client, endpoint *url.URL, password st
 	if password == "" {
 		return fmt.Errorf("%w: empty credential to revoke", ErrInvalidRequest)
 	}
-	if !printableASCII(password) {
+	if !transport.PrintableASCII(password) {
 		return fmt.Errorf("%w: credential to revoke contains whitespace, a control character or a non-ASCII character", ErrInvalidRequest)
 	}
-	form := url.Values{"token": {password}}.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint.String(), strings.NewReader(form))
-	if err != nil {
-		return redactError(fmt.Errorf("docr: revoke: %w", err), password)
+	f, err := transport.Revoke(ctx, hc, endpoint, password)
+	if f != nil {
+		return apiError(f)
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Authorization", "Bearer "+password)
-	resp, err := hc.Do(req)
-	if err != nil {
-		return redactError(err, password)
-	}
-	defer discard(resp.Body)
-	if resp.StatusCode == http.StatusOK {
-		return nil
-	}
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, errorBodyRead))
-	e := newAPIError(resp, data)
-	e.scrub([]string{password, url.QueryEscape(password)})
-	return e
+	return err
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/docker/docker-credential-helpers/registryurl"
+
+	"github.com/docr-dev/docr/internal/transport"
 )
 
 // DefaultSourceExpiry is the lifetime of the credentials a [Source] mints
@@ -145,7 +147,7 @@ func NewSource(c *Client, o SourceOptions) (*Source, error) {
 		s.log = slog.Default()
 	}
 	if s.now == nil {
-		s.now = c.s.clock.now
+		s.now = c.s.Clock.Now
 	}
 	if l, ok := o.Cache.(Locker); ok {
 		s.locker = l
@@ -171,8 +173,8 @@ func sourceKey(host string, req CredentialsRequest, fingerprint string) string {
 
 // fingerprintOf is the hex SHA-256 of the API origin and token, cut to 128
 // bits.
-func fingerprintOf(o origin, token string) string {
-	sum := sha256.Sum256([]byte("docr source v1\x00" + o.scheme + "://" + o.host + ":" + o.port + "\x00" + token))
+func fingerprintOf(o transport.Origin, token string) string {
+	sum := sha256.Sum256([]byte("docr source v1\x00" + o.String() + "\x00" + token))
 	return hex.EncodeToString(sum[:16])
 }
 

@@ -113,7 +113,7 @@ func newTestSource(t *testing.T, m *minting, o SourceOptions, copts ...Option) (
 	clk := &sourceClock{t: testEpoch}
 	fc := &fakeClock{}
 	apiClock := fc.clock()
-	apiClock.now = clk.now // the API client and the Source share one clock
+	apiClock.Now = clk.now // the API client and the Source share one clock
 	c, _ := newTest(t, mt, append([]Option{WithRevokeURL("https://cloud.test/v1/oauth/revoke"), withClock(apiClock)}, copts...)...)
 	s, err := NewSource(c, o)
 	if err != nil {
