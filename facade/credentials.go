@@ -3,9 +3,7 @@ package facade
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,7 +14,7 @@ import (
 	"time"
 
 	"github.com/docr-dev/docr/gen"
-	"github.com/docr-dev/docr/internal/registryhost"
+	"github.com/docr-dev/docr/internal/dockerauth"
 	"github.com/docr-dev/docr/internal/transport"
 )
 
@@ -248,103 +246,30 @@ func ParseCredentials(raw []byte) (*Credentials, error) {
 // parseCredentials is [ParseCredentials]; with copyRaw false the result's
 // Raw is raw itself (for a buffer the caller owns and hands over).
 func parseCredentials(raw []byte, copyRaw bool) (*Credentials, error) {
-	var doc gen.DockerCredentials
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		return nil, invalidJSON(err)
-	}
-	if len(doc.Auths) == 0 {
-		return nil, fmt.Errorf("%w: no auths", ErrInvalidCredentials)
-	}
-	cfg, err := configOf(doc)
+	auths, err := dockerauth.Decode(raw, false, newCredential)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrInvalidCredentials, err)
 	}
 	if copyRaw {
 		raw = bytes.Clone(raw)
 	}
-	return &Credentials{Config: cfg, Raw: raw}, nil
+	return &Credentials{Config: DockerConfig{Auths: auths}, Raw: raw}, nil
 }
 
 // UnmarshalJSON decodes gen.DockerCredentials into d, by the rules of
 // [ParseCredentials] except that a document without auths is allowed
 // (Auths is then nil). Its errors wrap [ErrInvalidCredentials].
 func (d *DockerConfig) UnmarshalJSON(b []byte) error {
-	var doc gen.DockerCredentials
-	if err := json.Unmarshal(b, &doc); err != nil {
-		return invalidJSON(err)
-	}
-	d.Auths = nil
-	if len(doc.Auths) == 0 {
-		return nil
-	}
-	cfg, err := configOf(doc)
+	auths, err := dockerauth.Decode(b, true, newCredential)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %w", ErrInvalidCredentials, err)
 	}
-	*d = cfg
+	d.Auths = auths
 	return nil
 }
 
-// configOf checks and decodes every entry of doc.
-func configOf(doc gen.DockerCredentials) (DockerConfig, error) {
-	cfg := DockerConfig{Auths: make(map[string]Credential, len(doc.Auths))}
-	// Hosts in sorted order, so that the error for several bad hosts is
-	// deterministic; one host (the usual case) fits in buf, on the stack.
-	var buf [1]string
-	hosts := buf[:0]
-	for host := range doc.Auths {
-		hosts = append(hosts, host)
-	}
-	slices.Sort(hosts)
-	for _, host := range hosts {
-		if strings.TrimSpace(host) == "" {
-			return DockerConfig{}, fmt.Errorf("%w: empty registry host in auths", ErrInvalidCredentials)
-		}
-		if err := registryhost.Check(host); err != nil {
-			// The host is printed (docr login, errors) and becomes a key in
-			// config.json and a line on a credential helper's stdin.
-			return DockerConfig{}, fmt.Errorf("%w: %w", ErrInvalidCredentials, err)
-		}
-		// A missing or null auth is refused just like an empty one.
-		var a string
-		if p := doc.Auths[host].Auth; p != nil {
-			a = *p
-		}
-		if a == "" {
-			return DockerConfig{}, fmt.Errorf("%w: no auth for host %q", ErrInvalidCredentials, host)
-		}
-		// Strict and without line breaks: Auth is then exactly
-		// base64(Username + ":" + Password), never a malleable variant.
-		dec, err := base64.StdEncoding.Strict().DecodeString(a)
-		if err != nil || strings.ContainsAny(a, "\r\n") {
-			return DockerConfig{}, fmt.Errorf("%w: auth for host %q is not valid base64", ErrInvalidCredentials, host)
-		}
-		user, pass, ok := bytes.Cut(dec, []byte(":"))
-		switch {
-		case !ok:
-			return DockerConfig{}, fmt.Errorf("%w: auth for host %q has no colon between user name and password", ErrInvalidCredentials, host)
-		case len(user) == 0:
-			return DockerConfig{}, fmt.Errorf("%w: auth for host %q has an empty user name", ErrInvalidCredentials, host)
-		case len(pass) == 0:
-			return DockerConfig{}, fmt.Errorf("%w: auth for host %q has an empty password", ErrInvalidCredentials, host)
-		}
-		cfg.Auths[host] = Credential{Host: host, Username: string(user), Secret: string(pass)}
-	}
-	return cfg, nil
-}
-
-// invalidJSON describes a JSON error without quoting the input (a
-// json.SyntaxError message can contain a byte of it).
-func invalidJSON(err error) error {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		return fmt.Errorf("%w: not valid JSON (syntax error at byte %d)", ErrInvalidCredentials, se.Offset)
-	case errors.As(err, &te):
-		return fmt.Errorf("%w: unexpected JSON %s at %q", ErrInvalidCredentials, te.Value, te.Field)
-	}
-	return fmt.Errorf("%w: not valid JSON", ErrInvalidCredentials)
+func newCredential(host, username, secret string) Credential {
+	return Credential{Host: host, Username: username, Secret: secret}
 }
 
 // DockerCredentials fetches Docker credentials (a config.json) for a
