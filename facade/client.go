@@ -44,10 +44,8 @@ type Client struct {
 	s     *settings
 	plain *http.Client // no API token: token revocation
 	// token is the API token: never accepted as a minted credential,
-	// never revoked. fingerprint identifies origin and token in cache
-	// keys ([Source.Key]) without revealing either.
-	token       string
-	fingerprint string
+	// never revoked.
+	token string
 }
 
 // Option configures a [Client]. Options check their arguments: [New]
@@ -104,7 +102,6 @@ func New(token string, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{s: s, plain: s.PlainClient(), token: tok}
-	c.fingerprint = fingerprintOf(transport.OriginOf(s.BaseURL), tok)
 	c.doer = s.NewDoer(tok, maxAPIBody, func(f *transport.Failure) error { return apiError(f) })
 	api, err := gen.NewClientWithResponses(s.BaseURL.String(), gen.WithHTTPClient(c.doer))
 	if err != nil {

@@ -1,9 +1,8 @@
 package facade
 
 import (
+	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,6 +11,8 @@ import (
 
 	"github.com/docker/docker-credential-helpers/registryurl"
 
+	"github.com/docr-dev/docr/internal/registryhost"
+	"github.com/docr-dev/docr/internal/renewal"
 	"github.com/docr-dev/docr/internal/transport"
 )
 
@@ -92,19 +93,8 @@ func DefaultRenewBefore(expiry time.Duration) time.Duration {
 // gives DOCR credentials to remote.Image and friends with no config file
 // and no helper process.
 type Source struct {
-	c            *Client
-	req          CredentialsRequest
-	renew        time.Duration
-	host         string
-	cache        Cache
-	locker       Locker
-	keepUnstored bool
-	log          *slog.Logger
-	now          func() time.Time
-	key          string
-
-	sem chan struct{} // one refresh at a time; a channel so waiting honours ctx
-	cur *Credentials
+	host string
+	k    *renewal.Keeper[*Credentials]
 }
 
 // NewSource returns a Source that mints with c.
@@ -134,54 +124,41 @@ func NewSource(c *Client, o SourceOptions) (*Source, error) {
 	case renew < 0 || renew >= req.Expiry:
 		return nil, fmt.Errorf("%w: RenewBefore %v must be positive and shorter than the expiry %v", ErrInvalidRequest, renew, req.Expiry)
 	}
-	host := asciiLower(strings.TrimSpace(o.Host))
-	if host == "" {
-		host = DefaultRegistryHost
+	host := cmp.Or(registryhost.Lower(strings.TrimSpace(o.Host)), DefaultRegistryHost)
+	cfg := renewal.Config[*Credentials]{
+		Key:         renewal.Key(host, req.Registry, req.ReadWrite, transport.OriginOf(c.s.BaseURL).String(), c.token),
+		Cache:       o.Cache,
+		RenewBefore: renew, Now: o.Now, KeepUnstored: o.KeepUnstored, Log: cmp.Or(o.Logger, slog.Default()),
+		Opens: func(cr *Credentials) bool {
+			if cr == nil {
+				return false
+			}
+			_, ok := cr.For(host)
+			return ok
+		},
+		Expiry: func(cr *Credentials) time.Time { return cr.ExpiresAt },
+		Mint:   func(ctx context.Context) (*Credentials, error) { return c.DockerCredentials(ctx, req) },
+		Check: func(cr *Credentials) error {
+			if _, ok := cr.For(host); !ok {
+				return fmt.Errorf("%w: the API issued credentials for %s, not for %s", ErrInvalidCredentials, strings.Join(cr.Hosts(), ", "), host)
+			}
+			return nil
+		},
+		Revoke: c.revokeAll,
 	}
-	s := &Source{
-		c: c, req: req, renew: renew, host: host, cache: o.Cache,
-		keepUnstored: o.KeepUnstored, log: o.Logger, now: o.Now,
-		sem: make(chan struct{}, 1),
-	}
-	if s.log == nil {
-		s.log = slog.Default()
-	}
-	if s.now == nil {
-		s.now = c.s.Clock.Now
+	if cfg.Now == nil {
+		cfg.Now = c.s.Clock.Now
 	}
 	if l, ok := o.Cache.(Locker); ok {
-		s.locker = l
+		cfg.Locker = l
 	}
-	s.key = sourceKey(host, req, c.fingerprint)
-	return s, nil
-}
-
-// sourceKey names what a Source mints: host, registry, access and a
-// fingerprint of the API origin and token (never the token), so that a
-// cache shared by several accounts, tokens or API endpoints never serves
-// one's credentials to another.
-func sourceKey(host string, req CredentialsRequest, fingerprint string) string {
-	reg, mode := req.Registry, "ro"
-	if reg == "" {
-		reg = "(account)"
-	}
-	if req.ReadWrite {
-		mode = "rw"
-	}
-	return host + " " + reg + " " + mode + " " + fingerprint
-}
-
-// fingerprintOf is the hex SHA-256 of the API origin and token, cut to 128
-// bits.
-func fingerprintOf(o transport.Origin, token string) string {
-	sum := sha256.Sum256([]byte("docr source v1\x00" + o.String() + "\x00" + token))
-	return hex.EncodeToString(sum[:16])
+	return &Source{host: host, k: renewal.New(cfg)}, nil
 }
 
 // Key is the key the Source's credentials are cached under: the registry
 // host, the registry, the access mode and a fingerprint (a SHA-256) of the
 // API origin and token. It never holds the token.
-func (s *Source) Key() string { return s.key }
+func (s *Source) Key() string { return s.k.Key() }
 
 // Host is the registry host the Source serves.
 func (s *Source) Host() string { return s.host }
@@ -193,77 +170,7 @@ func (s *Source) Credentials(ctx context.Context) (*Credentials, error) {
 	if ctx == nil {
 		return nil, fmt.Errorf("%w: nil context", ErrInvalidRequest)
 	}
-	select {
-	case s.sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, context.Cause(ctx)
-	}
-	defer func() { <-s.sem }()
-	if s.fresh(s.cur) {
-		return s.cur, nil
-	}
-	if s.locker != nil {
-		unlock, err := s.locker.Lock(ctx, s.key)
-		if err != nil {
-			return nil, fmt.Errorf("docr: credential cache: %w", err)
-		}
-		defer unlock()
-	}
-	if s.cache != nil {
-		cached, err := s.cache.Load(ctx, s.key)
-		if err != nil {
-			return nil, fmt.Errorf("docr: credential cache: %w", err)
-		}
-		if s.fresh(cached) {
-			s.cur = cached
-			return cached, nil
-		}
-	}
-	creds, err := s.c.DockerCredentials(ctx, s.req)
-	if err != nil {
-		return nil, err
-	}
-	if _, ok := creds.For(s.host); !ok {
-		return nil, s.discard(ctx, creds, fmt.Errorf("%w: the API issued credentials for %s, not for %s", ErrInvalidCredentials, strings.Join(creds.Hosts(), ", "), s.host))
-	}
-	if s.cache != nil {
-		if err := s.cache.Store(ctx, s.key, creds); err != nil {
-			if !s.keepUnstored {
-				return nil, s.discard(ctx, creds, fmt.Errorf("docr: credential cache: %w", err))
-			}
-			s.log.Warn("docr: could not cache the minted credential; it is used all the same and expires on its own",
-				slog.String("error", err.Error()), slog.Time("expires_at", creds.ExpiresAt))
-		}
-	}
-	s.cur = creds
-	return creds, nil
-}
-
-// fresh reports whether c can be served: it opens the Source's host and
-// does not expire within the renewal window.
-func (s *Source) fresh(c *Credentials) bool {
-	if c == nil || c.ExpiresAt.IsZero() {
-		return false
-	}
-	if _, ok := c.For(s.host); !ok {
-		return false
-	}
-	return c.ExpiresAt.Sub(s.now()) > s.renew
-}
-
-// revokeTimeout bounds a revocation of a credential that is discarded,
-// which runs on a context of its own (the caller's may be cancelled).
-const revokeTimeout = 15 * time.Second
-
-// discard revokes every credential of creds, on a fresh bounded context,
-// and returns cause with what revocation did.
-func (s *Source) discard(ctx context.Context, creds *Credentials, cause error) error {
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), revokeTimeout)
-	defer cancel()
-	if errs := s.c.revokeAll(rctx, creds); len(errs) > 0 {
-		return fmt.Errorf("%w; revoking the minted credential failed too: %w", cause, errors.Join(errs...))
-	}
-	return fmt.Errorf("%w (the minted credential was revoked)", cause)
+	return s.k.Get(ctx)
 }
 
 // Credential returns the credential for serverURL (a host such as
@@ -272,7 +179,7 @@ func (s *Source) discard(ctx context.Context, creds *Credentials, cause error) e
 // the Source's host gets [ErrCredentialsNotFound], and nothing is minted.
 func (s *Source) Credential(ctx context.Context, serverURL string) (Credential, error) {
 	u, err := registryurl.Parse(strings.TrimSpace(serverURL))
-	if err != nil || asciiLower(u.Host) != s.host {
+	if err != nil || registryhost.Lower(u.Host) != s.host {
 		return Credential{}, ErrCredentialsNotFound
 	}
 	creds, err := s.Credentials(ctx)
