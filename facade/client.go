@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/docr-dev/docr/gen"
+	"github.com/docr-dev/docr/internal/apitoken"
 	"github.com/docr-dev/docr/internal/transport"
 )
 
@@ -93,9 +94,9 @@ func buildSettings(opts []Option) (*settings, error) {
 // host and port of the base URL, never to another host, not even after a
 // redirect chain returns to the API host.
 func New(token string, opts ...Option) (*Client, error) {
-	tok, err := normalizeToken(token)
+	tok, err := apitoken.Normalize(token)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
 	s, err := buildSettings(opts)
 	if err != nil {
@@ -138,23 +139,6 @@ func NewFromEnv(opts ...Option) (*Client, error) {
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
 	return c, err
-}
-
-func normalizeToken(raw string) (string, error) {
-	t := strings.TrimSpace(raw)
-	for len(t) >= 2 && (t[0] == '"' || t[0] == '\'') && t[len(t)-1] == t[0] {
-		t = strings.TrimSpace(t[1 : len(t)-1])
-	}
-	if t == "" {
-		return "", fmt.Errorf("%w: empty", ErrInvalidToken)
-	}
-	if !transport.PrintableASCII(t) {
-		return "", fmt.Errorf("%w: contains whitespace, a control character or a non-ASCII character", ErrInvalidToken)
-	}
-	if strings.ContainsAny(t, `"'\`) {
-		return "", fmt.Errorf("%w: contains a quote or backslash (unbalanced quoting?)", ErrInvalidToken)
-	}
-	return t, nil
 }
 
 // API returns the complete generated client: every operation of the

@@ -1,16 +1,15 @@
 package facade
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
-	"runtime"
 	"strings"
 
+	"github.com/docr-dev/docr/internal/apitoken"
 	"github.com/docr-dev/docr/internal/registryhost"
+	"github.com/docr-dev/docr/internal/transport"
 )
 
 // DefaultRegistryHost is the host of every DigitalOcean container registry,
@@ -37,11 +36,11 @@ const (
 
 // ErrNoToken is returned by [TokenFromEnv] and [NewFromEnv] when the
 // environment holds no token.
-var ErrNoToken = errors.New("docr: no API token")
+var ErrNoToken = apitoken.ErrNone
 
 // MaxTokenFileLine bounds the line [ReadTokenFile] and [ReadToken] read: an
 // API token is far shorter.
-const MaxTokenFileLine = 64 << 10
+const MaxTokenFileLine = apitoken.MaxLine
 
 // TokenFromEnv finds the API token through getenv (os.Getenv when nil): the
 // file $DOCR_TOKEN_FILE names (read with [ReadTokenFile]), else
@@ -53,19 +52,7 @@ func TokenFromEnv(getenv func(string) string) (token, source string, err error) 
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	if p := strings.TrimSpace(getenv(EnvTokenFile)); p != "" {
-		tok, err := ReadTokenFile(p)
-		if err != nil {
-			return "", "", fmt.Errorf("$%s: %w", EnvTokenFile, err)
-		}
-		return tok, p, nil
-	}
-	for _, name := range []string{EnvToken, EnvAccessToken} {
-		if v := getenv(name); strings.TrimSpace(v) != "" {
-			return v, "$" + name, nil
-		}
-	}
-	return "", "", fmt.Errorf("%w: set %s, %s or %s", ErrNoToken, EnvTokenFile, EnvToken, EnvAccessToken)
+	return apitoken.FromEnv(getenv, EnvTokenFile, EnvToken, EnvAccessToken)
 }
 
 // ReadTokenFile reads an API token from the file at path, by the one rule
@@ -76,46 +63,11 @@ func TokenFromEnv(getenv func(string) string) (token, source string, err error) 
 // is read as a stream. The token is the first line, at most
 // [MaxTokenFileLine] bytes, without surrounding white space; an empty one
 // is refused. Errors never contain the token.
-func ReadTokenFile(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", fmt.Errorf("docr: token file: %w", err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return "", fmt.Errorf("docr: token file: %w", err)
-	}
-	switch perm := fi.Mode().Perm(); {
-	case fi.IsDir():
-		return "", fmt.Errorf("docr: token file %s is a directory", path)
-	case fi.Mode().IsRegular() && perm&0o077 != 0 && runtime.GOOS != "windows":
-		return "", fmt.Errorf("docr: token file %s has mode %04o: group or others may read or write it; chmod 600 it", path, perm)
-	}
-	tok, err := ReadToken(f)
-	if err != nil {
-		return "", fmt.Errorf("docr: token file %s: %w", path, err)
-	}
-	return tok, nil
-}
+func ReadTokenFile(path string) (string, error) { return apitoken.ReadFile(path) }
 
 // ReadToken reads an API token from r as [ReadTokenFile] reads a file: the
 // first line, at most [MaxTokenFileLine] bytes, trimmed, not empty.
-func ReadToken(r io.Reader) (string, error) {
-	line, err := bufio.NewReader(io.LimitReader(r, MaxTokenFileLine+1)).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return "", err
-	}
-	if len(strings.TrimRight(line, "\r\n")) > MaxTokenFileLine {
-		// Never cut silently: a cut token would fail later, confusingly.
-		return "", fmt.Errorf("the first line is longer than %d KiB; an API token is far shorter", MaxTokenFileLine>>10)
-	}
-	tok := strings.TrimSpace(line)
-	if tok == "" {
-		return "", errors.New("holds no token")
-	}
-	return tok, nil
-}
+func ReadToken(r io.Reader) (string, error) { return apitoken.Read(r) }
 
 // RegistryHostFromEnv returns the registry host credentials are for:
 // $DOCR_REGISTRY_HOST (read through getenv, os.Getenv when nil), trimmed
@@ -130,7 +82,7 @@ func RegistryHostFromEnv(getenv func(string) string) (string, error) {
 	if h == "" {
 		return DefaultRegistryHost, nil
 	}
-	h = asciiLower(h)
+	h = registryhost.Lower(h)
 	if err := registryhost.Check(h); err != nil {
 		return "", fmt.Errorf("$%s: %w", EnvRegistryHost, err)
 	}
@@ -141,36 +93,4 @@ func RegistryHostFromEnv(getenv func(string) string) (string, error) {
 // the revocation URL): an absolute http or https URL with a host and
 // without user info, query or fragment; a path prefix is allowed. Errors
 // never repeat the URL, which may hold user info.
-func CheckEndpoint(raw string) (*url.URL, error) {
-	raw = strings.TrimSpace(raw)
-	if raw == "" {
-		return nil, errors.New("empty URL")
-	}
-	u, err := url.Parse(raw)
-	switch {
-	case err != nil:
-		return nil, errors.New("not a valid URL")
-	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, errors.New("scheme must be http or https")
-	case u.Host == "" || u.Hostname() == "":
-		return nil, errors.New("URL has no host")
-	case u.User != nil:
-		return nil, errors.New("URL must not contain user info")
-	case u.RawQuery != "" || u.ForceQuery:
-		return nil, errors.New("URL must not have a query")
-	case u.Fragment != "" || strings.Contains(raw, "#"):
-		return nil, errors.New("URL must not have a fragment")
-	}
-	return u, nil
-}
-
-// asciiLower lowers A-Z only, so that no Unicode look-alike folds into an
-// ASCII host.
-func asciiLower(s string) string {
-	return strings.Map(func(r rune) rune {
-		if 'A' <= r && r <= 'Z' {
-			return r + ('a' - 'A')
-		}
-		return r
-	}, s)
-}
+func CheckEndpoint(raw string) (*url.URL, error) { return transport.CheckEndpoint(raw) }

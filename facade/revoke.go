@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/docr-dev/docr/internal/apitoken"
 	"github.com/docr-dev/docr/internal/transport"
 )
 
@@ -57,7 +58,7 @@ func revoke(ctx context.Context, hc *http.Client, endpoint *url.URL, password st
 	if password == "" {
 		return fmt.Errorf("%w: empty credential to revoke", ErrInvalidRequest)
 	}
-	if !transport.PrintableASCII(password) {
+	if !apitoken.Printable(password) {
 		return fmt.Errorf("%w: credential to revoke contains whitespace, a control character or a non-ASCII character", ErrInvalidRequest)
 	}
 	f, err := transport.Revoke(ctx, hc, endpoint, password)

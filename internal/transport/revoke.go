@@ -34,14 +34,3 @@ func Revoke(ctx context.Context, hc *http.Client, endpoint *url.URL, secret stri
 	f.scrub([]string{secret, url.QueryEscape(secret)})
 	return f, nil
 }
-
-// PrintableASCII reports whether s has only the visible ASCII characters
-// that a bearer token or header value can safely hold (no space).
-func PrintableASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] <= ' ' || s[i] >= 0x7f {
-			return false
-		}
-	}
-	return true
-}

@@ -1,8 +1,10 @@
 package transport
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -70,4 +72,29 @@ func (s *Settings) PlainClient() *http.Client {
 		CheckRedirect: noRedirect,
 		Timeout:       s.RequestTimeout(),
 	}
+}
+
+// CheckEndpoint applies the one rule for endpoint URLs (see
+// facade.CheckEndpoint). Errors never repeat the URL.
+func CheckEndpoint(raw string) (*url.URL, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return nil, errors.New("empty URL")
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return nil, errors.New("not a valid URL")
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, errors.New("scheme must be http or https")
+	case u.Host == "" || u.Hostname() == "":
+		return nil, errors.New("URL has no host")
+	case u.User != nil:
+		return nil, errors.New("URL must not contain user info")
+	case u.RawQuery != "" || u.ForceQuery:
+		return nil, errors.New("URL must not have a query")
+	case u.Fragment != "" || strings.Contains(raw, "#"):
+		return nil, errors.New("URL must not have a fragment")
+	}
+	return u, nil
 }
