@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -53,25 +52,17 @@ type Client struct {
 // returns the first error an option reports.
 type Option func(*settings) error
 
-// settings are what the options say: about HTTP (transport.Settings),
-// revocation and paging.
+// settings are what the options say: about HTTP (transport.Settings,
+// which checks them) and the page size.
 type settings struct {
 	transport.Settings
-	revokeURL *url.URL
-	perPage   int
+	perPage int
 }
 
 func buildSettings(opts []Option) (*settings, error) {
-	base, _ := url.Parse(DefaultBaseURL)
-	revoke, _ := url.Parse(DefaultRevokeURL)
-	retry, _ := transport.RetryPolicy{}.Validate()
 	s := &settings{
-		Settings: transport.Settings{
-			BaseURL: base, UserAgent: DefaultUserAgent, Timeout: DefaultTimeout,
-			Retry: retry, Clock: transport.RealClock(),
-		},
-		revokeURL: revoke,
-		perPage:   DefaultPerPage,
+		Settings: transport.NewSettings(DefaultBaseURL, DefaultRevokeURL, DefaultUserAgent, DefaultTimeout),
+		perPage:  DefaultPerPage,
 	}
 	for _, o := range opts {
 		if o == nil {
@@ -155,103 +146,47 @@ func (c *Client) RateLimit() RateLimit { return RateLimit(c.doer.RateLimit()) }
 // server. It must be an absolute http or https URL without user info, query
 // or fragment; a path prefix is allowed.
 func WithBaseURL(rawURL string) Option {
-	return func(s *settings) error {
-		u, err := parseEndpoint("WithBaseURL", rawURL)
-		if err != nil {
-			return err
-		}
-		s.BaseURL = u
-		return nil
-	}
+	return func(s *settings) error { return s.SetBaseURL(rawURL) }
 }
 
 // WithRevokeURL sets the token revocation endpoint used by
 // [Client.RevokeCredential] and [RevokeCredential] (default
 // [DefaultRevokeURL]); same rules as [WithBaseURL].
 func WithRevokeURL(rawURL string) Option {
-	return func(s *settings) error {
-		u, err := parseEndpoint("WithRevokeURL", rawURL)
-		if err != nil {
-			return err
-		}
-		s.revokeURL = u
-		return nil
-	}
-}
-
-func parseEndpoint(opt, raw string) (*url.URL, error) {
-	u, err := CheckEndpoint(raw)
-	if err != nil {
-		return nil, fmt.Errorf("docr: %s: %w", opt, err)
-	}
-	return u, nil
+	return func(s *settings) error { return s.SetRevokeURL(rawURL) }
 }
 
 // WithHTTPClient makes docr use hc's Transport (as the base under its auth
 // layer), CheckRedirect (after docr's own redirect policy), Jar and, unless
 // [WithTimeout] is given, Timeout. hc itself is never modified.
 func WithHTTPClient(hc *http.Client) Option {
-	return func(s *settings) error {
-		if hc == nil {
-			return errors.New("docr: WithHTTPClient: nil *http.Client")
-		}
-		s.HTTPClient = hc
-		return nil
-	}
+	return func(s *settings) error { return s.SetHTTPClient(hc) }
 }
 
 // WithTransport sets the base transport under docr's auth layer (default
 // http.DefaultTransport); it takes precedence over the Transport of
 // [WithHTTPClient]. Tests pass httpmock.NewMockTransport() here.
 func WithTransport(rt http.RoundTripper) Option {
-	return func(s *settings) error {
-		if rt == nil {
-			return errors.New("docr: WithTransport: nil http.RoundTripper")
-		}
-		s.Transport = rt
-		return nil
-	}
+	return func(s *settings) error { return s.SetTransport(rt) }
 }
 
 // WithUserAgent replaces the User-Agent header (default
 // [DefaultUserAgent]), e.g. "mytool/1.2 " + facade.DefaultUserAgent.
 func WithUserAgent(ua string) Option {
-	return func(s *settings) error {
-		ua = strings.TrimSpace(ua)
-		if ua == "" {
-			return errors.New("docr: WithUserAgent: empty")
-		}
-		for i := 0; i < len(ua); i++ {
-			if ua[i] < ' ' || ua[i] == 0x7f {
-				return errors.New("docr: WithUserAgent: contains a control character")
-			}
-		}
-		s.UserAgent = ua
-		return nil
-	}
+	return func(s *settings) error { return s.SetUserAgent(ua) }
 }
 
 // WithTimeout bounds each HTTP request: each attempt, its redirects and the
 // reading of its body (default [DefaultTimeout]). The context passed to a
 // method bounds the whole call, retries included.
 func WithTimeout(d time.Duration) Option {
-	return func(s *settings) error {
-		if d <= 0 {
-			return errors.New("docr: WithTimeout: must be positive")
-		}
-		s.Timeout, s.TimeoutSet = d, true
-		return nil
-	}
+	return func(s *settings) error { return s.SetTimeout(d) }
 }
 
 // WithRetry sets the retry policy (see [RetryPolicy]; zero fields take the
 // defaults). WithRetry(RetryPolicy{MaxAttempts: 1}) disables retries.
 func WithRetry(p RetryPolicy) Option {
-	return func(s *settings) error {
-		v, err := transport.RetryPolicy(p).Validate()
-		s.Retry = v
-		return err
-	}
+	return func(s *settings) error { return s.SetRetry(transport.RetryPolicy(p)) }
 }
 
 // WithPerPage sets the page size (1 to 200) the iterators ask for (default

@@ -2,14 +2,8 @@ package facade
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
-	"reflect"
-	"strconv"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/docr-dev/docr/internal/transport"
 )
@@ -76,57 +70,12 @@ type APIError struct {
 	Body []byte
 }
 
-// Error implements error.
+// Error implements error. It shows method, path, status, id, message,
+// request id and attempts, with the text the server chose made safe to
+// print (no control characters, no bidirectional overrides).
 func (e *APIError) Error() string {
-	var b strings.Builder
-	b.WriteString("docr: ")
-	if e.Method != "" {
-		b.WriteString(e.Method)
-		b.WriteByte(' ')
-	}
-	if e.Path != "" {
-		b.WriteString(e.Path)
-		b.WriteString(": ")
-	}
-	b.WriteString(strconv.Itoa(e.StatusCode))
-	if t := http.StatusText(e.StatusCode); t != "" {
-		b.WriteByte(' ')
-		b.WriteString(t)
-	}
-	if e.ID != "" {
-		b.WriteString(" (")
-		b.WriteString(printable(e.ID))
-		b.WriteByte(')')
-	}
-	if e.Message != "" {
-		b.WriteString(": ")
-		b.WriteString(printable(e.Message))
-	}
-	if e.RequestID != "" {
-		b.WriteString(" [request id ")
-		b.WriteString(printable(e.RequestID))
-		b.WriteByte(']')
-	}
-	if e.Attempts > 1 {
-		fmt.Fprintf(&b, " [after %d attempts]", e.Attempts)
-	}
-	return b.String()
-}
-
-// printable returns s, which a server chose, safe to print on a terminal or
-// in a log line: line breaks and tabs become spaces, and other control
-// characters (escape sequences could rewrite the terminal), bidirectional
-// overrides and invalid UTF-8 become U+FFFD.
-func printable(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '\t' || r == '\n' || r == '\r':
-			return ' '
-		case unicode.IsControl(r), r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069':
-			return utf8.RuneError
-		}
-		return r
-	}, strings.ToValidUTF8(s, string(utf8.RuneError)))
+	return (&transport.Failure{StatusCode: e.StatusCode, Method: e.Method, Path: e.Path, ID: e.ID,
+		Message: e.Message, RequestID: e.RequestID, Attempts: e.Attempts}).String()
 }
 
 // Is reports whether e matches one of the sentinel errors [ErrUnauthorized],
@@ -161,42 +110,11 @@ func Check[R interface{ StatusCode() int }](r R, err error) (R, error) {
 	if err != nil {
 		return r, err
 	}
-	rv := reflect.ValueOf(r)
-	if !rv.IsValid() || (rv.Kind() == reflect.Pointer && rv.IsNil()) {
-		return r, errors.New("docr: no response")
+	f, err := transport.Inspect(r)
+	if f != nil {
+		return r, apiError(f)
 	}
-	code := r.StatusCode()
-	if code >= 200 && code <= 299 {
-		return r, nil
-	}
-	var body []byte
-	if b, ok := any(r).(interface{ GetBody() []byte }); ok {
-		body = b.GetBody()
-	}
-	hr := httpResponseOf(rv)
-	if hr == nil {
-		hr = &http.Response{StatusCode: code, Header: http.Header{}}
-	}
-	return r, failed(hr, body)
-}
-
-// httpResponseOf returns the HTTPResponse field of a generated response.
-func httpResponseOf(rv reflect.Value) *http.Response {
-	for rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Interface {
-		if rv.IsNil() {
-			return nil
-		}
-		rv = rv.Elem()
-	}
-	if rv.Kind() != reflect.Struct {
-		return nil
-	}
-	f := rv.FieldByName("HTTPResponse")
-	if !f.IsValid() || !f.CanInterface() {
-		return nil
-	}
-	hr, _ := f.Interface().(*http.Response)
-	return hr
+	return r, err
 }
 
 // failed is the [*APIError] of resp, whose status is not 2xx, and its

@@ -20,7 +20,7 @@ import (
 // 200 answer is success; anything else is an [*APIError]. No error ever
 // contains the password.
 func (c *Client) RevokeCredential(ctx context.Context, password string) error {
-	return revoke(ctx, c.plain, c.s.revokeURL, password)
+	return revoke(ctx, c.plain, c.s.RevokeURL, password)
 }
 
 // RevokeCredential is [Client.RevokeCredential] for programs without an API
@@ -32,7 +32,7 @@ func RevokeCredential(ctx context.Context, password string, opts ...Option) erro
 	if err != nil {
 		return err
 	}
-	return revoke(ctx, s.PlainClient(), s.revokeURL, password)
+	return revoke(ctx, s.PlainClient(), s.RevokeURL, password)
 }
 
 // revokeAll revokes every distinct secret of creds, except the Client's own

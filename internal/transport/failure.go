@@ -3,10 +3,16 @@ package transport
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/docr-dev/docr/gen"
 )
@@ -137,3 +143,101 @@ type scrubbedError struct {
 
 func (e *scrubbedError) Error() string { return e.msg }
 func (e *scrubbedError) Unwrap() error { return e.err }
+
+// String is the message of facade.APIError: method, path, status, id,
+// message, request id and attempts, with the text the server chose made
+// safe to print.
+func (f *Failure) String() string {
+	var b strings.Builder
+	b.WriteString("docr: ")
+	if f.Method != "" {
+		b.WriteString(f.Method)
+		b.WriteByte(' ')
+	}
+	if f.Path != "" {
+		b.WriteString(f.Path)
+		b.WriteString(": ")
+	}
+	b.WriteString(strconv.Itoa(f.StatusCode))
+	if t := http.StatusText(f.StatusCode); t != "" {
+		b.WriteByte(' ')
+		b.WriteString(t)
+	}
+	if f.ID != "" {
+		b.WriteString(" (")
+		b.WriteString(printable(f.ID))
+		b.WriteByte(')')
+	}
+	if f.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(printable(f.Message))
+	}
+	if f.RequestID != "" {
+		b.WriteString(" [request id ")
+		b.WriteString(printable(f.RequestID))
+		b.WriteByte(']')
+	}
+	if f.Attempts > 1 {
+		fmt.Fprintf(&b, " [after %d attempts]", f.Attempts)
+	}
+	return b.String()
+}
+
+// printable returns s, which a server chose, safe to print on a terminal or
+// in a log line: line breaks and tabs become spaces, and other control
+// characters (escape sequences could rewrite the terminal), bidirectional
+// overrides and invalid UTF-8 become U+FFFD.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+			return ' '
+		case unicode.IsControl(r), r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069':
+			return utf8.RuneError
+		}
+		return r
+	}, strings.ToValidUTF8(s, string(utf8.RuneError)))
+}
+
+// Inspect is facade.Check's work on r, a generated response (gen's
+// *Response types have StatusCode, Body and HTTPResponse): an error for a
+// nil r, nothing for a 2xx status, else the Failure of its HTTPResponse
+// (or of the bare status) and Body.
+func Inspect(r interface{ StatusCode() int }) (*Failure, error) {
+	rv := reflect.ValueOf(r)
+	if !rv.IsValid() || (rv.Kind() == reflect.Pointer && rv.IsNil()) {
+		return nil, errors.New("docr: no response")
+	}
+	code := r.StatusCode()
+	if code >= 200 && code <= 299 {
+		return nil, nil
+	}
+	var body []byte
+	if b, ok := r.(interface{ GetBody() []byte }); ok {
+		body = b.GetBody()
+	}
+	hr := httpResponseOf(rv)
+	if hr == nil {
+		hr = &http.Response{StatusCode: code, Header: http.Header{}}
+	}
+	return Describe(hr, body), nil
+}
+
+// httpResponseOf returns the HTTPResponse field of a generated response.
+func httpResponseOf(rv reflect.Value) *http.Response {
+	for rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Interface {
+		if rv.IsNil() {
+			return nil
+		}
+		rv = rv.Elem()
+	}
+	if rv.Kind() != reflect.Struct {
+		return nil
+	}
+	f := rv.FieldByName("HTTPResponse")
+	if !f.IsValid() || !f.CanInterface() {
+		return nil
+	}
+	hr, _ := f.Interface().(*http.Response)
+	return hr
+}

@@ -4,8 +4,11 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/docr-dev/docr/gen"
 )
 
 func TestRedactHelpers(t *testing.T) {
@@ -71,6 +74,27 @@ func TestDescribe(t *testing.T) {
 		}
 		if f.Path != wantPath {
 			t.Errorf("%s: path %q, want %q", tc.name, f.Path, wantPath)
+		}
+	}
+}
+
+func TestHTTPResponseOf(t *testing.T) {
+	t.Parallel()
+	hr := &http.Response{}
+	cases := []struct {
+		v    any
+		want *http.Response
+	}{
+		{(*gen.RegistriesGetResponse)(nil), nil},
+		{gen.RegistriesGetResponse{HTTPResponse: hr}, hr},
+		{&gen.RegistriesGetResponse{HTTPResponse: hr}, hr},
+		{struct{ X int }{}, nil},
+		{struct{ HTTPResponse int }{}, nil},
+		{5, nil},
+	}
+	for i, tc := range cases {
+		if got := httpResponseOf(reflect.ValueOf(tc.v)); got != tc.want {
+			t.Errorf("%d: httpResponseOf(%T) = %v", i, tc.v, got)
 		}
 	}
 }

@@ -2,15 +2,19 @@ package transport
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 )
 
-// Settings are what a facade.Client's options say about HTTP.
+// Settings are what a facade.Client's options say about HTTP. Its setters
+// check their argument as the option of the same name documents; their
+// errors name that option.
 type Settings struct {
 	BaseURL    *url.URL
+	RevokeURL  *url.URL
 	HTTPClient *http.Client      // WithHTTPClient's; never modified
 	Transport  http.RoundTripper // WithTransport's; wins over HTTPClient.Transport
 	UserAgent  string
@@ -18,6 +22,84 @@ type Settings struct {
 	TimeoutSet bool // WithTimeout was given: it wins over HTTPClient.Timeout
 	Retry      RetryPolicy
 	Clock      Clock
+}
+
+// NewSettings returns the settings of a Client without options: the given
+// defaults, the default retry policy and the real clock. The URLs must
+// pass [CheckEndpoint].
+func NewSettings(baseURL, revokeURL, userAgent string, timeout time.Duration) Settings {
+	base, _ := CheckEndpoint(baseURL)
+	revoke, _ := CheckEndpoint(revokeURL)
+	retry, _ := RetryPolicy{}.Validate()
+	return Settings{BaseURL: base, RevokeURL: revoke, UserAgent: userAgent, Timeout: timeout, Retry: retry, Clock: RealClock()}
+}
+
+// SetBaseURL is WithBaseURL: raw must pass [CheckEndpoint].
+func (s *Settings) SetBaseURL(raw string) error { return setEndpoint(&s.BaseURL, "WithBaseURL", raw) }
+
+// SetRevokeURL is WithRevokeURL: raw must pass [CheckEndpoint].
+func (s *Settings) SetRevokeURL(raw string) error {
+	return setEndpoint(&s.RevokeURL, "WithRevokeURL", raw)
+}
+
+func setEndpoint(dst **url.URL, opt, raw string) error {
+	u, err := CheckEndpoint(raw)
+	if err != nil {
+		return fmt.Errorf("docr: %s: %w", opt, err)
+	}
+	*dst = u
+	return nil
+}
+
+// SetHTTPClient is WithHTTPClient: hc must not be nil.
+func (s *Settings) SetHTTPClient(hc *http.Client) error {
+	if hc == nil {
+		return errors.New("docr: WithHTTPClient: nil *http.Client")
+	}
+	s.HTTPClient = hc
+	return nil
+}
+
+// SetTransport is WithTransport: rt must not be nil.
+func (s *Settings) SetTransport(rt http.RoundTripper) error {
+	if rt == nil {
+		return errors.New("docr: WithTransport: nil http.RoundTripper")
+	}
+	s.Transport = rt
+	return nil
+}
+
+// SetUserAgent is WithUserAgent: ua, trimmed, must be non-empty and free
+// of control characters (a header must not be split).
+func (s *Settings) SetUserAgent(ua string) error {
+	ua = strings.TrimSpace(ua)
+	if ua == "" {
+		return errors.New("docr: WithUserAgent: empty")
+	}
+	for i := 0; i < len(ua); i++ {
+		if ua[i] < ' ' || ua[i] == 0x7f {
+			return errors.New("docr: WithUserAgent: contains a control character")
+		}
+	}
+	s.UserAgent = ua
+	return nil
+}
+
+// SetTimeout is WithTimeout: d must be positive.
+func (s *Settings) SetTimeout(d time.Duration) error {
+	if d <= 0 {
+		return errors.New("docr: WithTimeout: must be positive")
+	}
+	s.Timeout, s.TimeoutSet = d, true
+	return nil
+}
+
+// SetRetry is WithRetry: p is validated and its zero fields take the
+// defaults.
+func (s *Settings) SetRetry(p RetryPolicy) error {
+	v, err := p.Validate()
+	s.Retry = v
+	return err
 }
 
 // base is the transport under docr's own layers.
