@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -45,22 +46,29 @@ type CredentialsRequest struct {
 	NeverExpire bool
 }
 
-// expirySeconds validates r and returns the expiry_seconds parameter (nil
-// for never-expiring credentials).
-func (r CredentialsRequest) expirySeconds() (*int, error) {
+// check validates r (the expiry, then the registry name) and returns the
+// expiry_seconds parameter (nil for never-expiring credentials).
+func (r CredentialsRequest) check() (*int, error) {
+	var expiry *int
 	switch {
 	case r.NeverExpire && r.Expiry != 0:
 		return nil, fmt.Errorf("%w: Expiry and NeverExpire are mutually exclusive", ErrInvalidRequest)
 	case r.NeverExpire:
-		return nil, nil
 	case r.Expiry == 0:
-		return new(int(DefaultExpiry / time.Second)), nil
+		expiry = new(int(DefaultExpiry / time.Second))
 	case r.Expiry < time.Second:
 		return nil, fmt.Errorf("%w: Expiry must be at least 1s, got %v", ErrInvalidRequest, r.Expiry)
 	case r.Expiry%time.Second != 0:
 		return nil, fmt.Errorf("%w: Expiry must be a whole number of seconds, got %v", ErrInvalidRequest, r.Expiry)
+	default:
+		expiry = new(int(r.Expiry / time.Second))
 	}
-	return new(int(r.Expiry / time.Second)), nil
+	if r.Registry != "" {
+		if err := CheckRegistryName(r.Registry); err != nil {
+			return nil, err
+		}
+	}
+	return expiry, nil
 }
 
 // Credentials are Docker registry credentials as returned by the API.
@@ -133,14 +141,7 @@ func (c Credentials) All() []Credential {
 // NeverExpires reports whether c has no expiry.
 func (c Credentials) NeverExpires() bool { return c.ExpiresAt.IsZero() }
 
-func sortedHosts(m map[string]Credential) []string {
-	hosts := make([]string, 0, len(m))
-	for h := range m {
-		hosts = append(hosts, h)
-	}
-	slices.Sort(hosts)
-	return hosts
-}
+func sortedHosts(m map[string]Credential) []string { return slices.Sorted(maps.Keys(m)) }
 
 // String describes c without secrets.
 func (c Credentials) String() string {
@@ -281,14 +282,9 @@ func (c *Client) DockerCredentials(ctx context.Context, req CredentialsRequest) 
 	if ctx == nil {
 		return nil, fmt.Errorf("%w: nil context", ErrInvalidRequest)
 	}
-	expiry, err := req.expirySeconds()
+	expiry, err := req.check()
 	if err != nil {
 		return nil, err
-	}
-	if req.Registry != "" {
-		if err := CheckRegistryName(req.Registry); err != nil {
-			return nil, err
-		}
 	}
 	readWrite := req.ReadWrite
 	start := c.s.Clock.Now()

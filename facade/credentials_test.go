@@ -314,7 +314,7 @@ func TestDockerCredentialsRequestMatchesGenerated(t *testing.T) {
 				if _, err := c.DockerCredentials(context.Background(), req); err != nil {
 					t.Fatalf("%s %q: %v", base, registry, err)
 				}
-				expiry, _ := req.expirySeconds()
+				expiry, _ := req.check()
 				rw := req.ReadWrite
 				server := c.api.ClientInterface.(*gen.Client).Server
 				var want *http.Request

@@ -49,8 +49,7 @@ func (c *Client) Repositories(ctx context.Context, registry string) iter.Seq2[ge
 			return c.api.RegistriesListRepositoriesV2(ctx, registry, &gen.RegistriesListRepositoriesV2Params{
 				PerPage: new(c.s.perPage), Page: r.PageParam(), PageToken: r.TokenParam()})
 		},
-		Items: func(p *page) **[]gen.RepositoryV2 { return &p.Repositories },
-		Links: func(p *page) (*gen.PageLinks, *int) { return p.Links, nil },
+		Fields: func(p *page) (**[]gen.RepositoryV2, *gen.PageLinks, *int) { return &p.Repositories, p.Links, nil },
 	}.All(ctx)
 }
 
@@ -67,8 +66,7 @@ func (c *Client) Tags(ctx context.Context, registry, repository string) iter.Seq
 			return c.api.RegistriesListRepositoryTags(ctx, registry, repository, &gen.RegistriesListRepositoryTagsParams{
 				PerPage: new(c.s.perPage), Page: r.PageParam()})
 		},
-		Items: func(p *page) **[]gen.RepositoryTag { return &p.Tags },
-		Links: func(p *page) (*gen.PageLinks, *int) { return p.Links, nil },
+		Fields: func(p *page) (**[]gen.RepositoryTag, *gen.PageLinks, *int) { return &p.Tags, p.Links, nil },
 	}.All(ctx)
 }
 
@@ -84,8 +82,7 @@ func (c *Client) Manifests(ctx context.Context, registry, repository string) ite
 			return c.api.RegistriesListRepositoryManifests(ctx, registry, repository, &gen.RegistriesListRepositoryManifestsParams{
 				PerPage: new(c.s.perPage), Page: r.PageParam()})
 		},
-		Items: func(p *page) **[]gen.RepositoryManifest { return &p.Manifests },
-		Links: func(p *page) (*gen.PageLinks, *int) { return p.Links, nil },
+		Fields: func(p *page) (**[]gen.RepositoryManifest, *gen.PageLinks, *int) { return &p.Manifests, p.Links, nil },
 	}.All(ctx)
 }
 
@@ -104,12 +101,11 @@ func (c *Client) GarbageCollections(ctx context.Context, registry string) iter.S
 			return c.api.RegistriesListGarbageCollections(ctx, registry, &gen.RegistriesListGarbageCollectionsParams{
 				PerPage: new(c.s.perPage), Page: r.PageParam()})
 		},
-		Items: func(p *page) **[]gen.GarbageCollection { return &p.GarbageCollections },
-		Links: func(p *page) (*gen.PageLinks, *int) {
+		Fields: func(p *page) (**[]gen.GarbageCollection, *gen.PageLinks, *int) {
 			if p.Meta == nil {
-				return p.Links, nil
+				return &p.GarbageCollections, p.Links, nil
 			}
-			return p.Links, p.Meta.Total
+			return &p.GarbageCollections, p.Links, p.Meta.Total
 		},
 	}.All(ctx)
 }

@@ -109,13 +109,8 @@ func NewSource(c *Client, o SourceOptions) (*Source, error) {
 	if req.Expiry == 0 {
 		req.Expiry = DefaultSourceExpiry
 	}
-	if _, err := req.expirySeconds(); err != nil {
+	if _, err := req.check(); err != nil {
 		return nil, err
-	}
-	if req.Registry != "" {
-		if err := CheckRegistryName(req.Registry); err != nil {
-			return nil, err
-		}
 	}
 	renew := o.RenewBefore
 	switch {

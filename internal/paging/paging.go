@@ -63,10 +63,9 @@ type Listing[P, T any] struct {
 	Err error
 	// Fetch sends the request for one page.
 	Fetch func(ctx context.Context, r Request) (*http.Response, error)
-	// Items returns the field of a page that holds the items.
-	Items func(*P) **[]T
-	// Links returns a page's links and total (nil when absent).
-	Links func(*P) (*gen.PageLinks, *int)
+	// Fields returns the fields of a page that hold the items, the links
+	// and the total (nil when the page type has none).
+	Fields func(*P) (items **[]T, links *gen.PageLinks, total *int)
 	// Fail is the error for an answer outside 2xx and its body.
 	Fail func(resp *http.Response, body []byte) error
 }
@@ -129,16 +128,20 @@ func (l Listing[P, T]) fetch(ctx context.Context, r Request) (page[T], error) {
 		return page[T]{}, l.Fail(resp, body)
 	}
 	var p P
-	if err := decodePage(resp.Body, &p, l.Items, l.PerPage); err != nil {
+	itemsOf := func(p *P) **[]T {
+		items, _, _ := l.Fields(p)
+		return items
+	}
+	if err := decodePage(resp.Body, &p, itemsOf, l.PerPage); err != nil {
 		transport.Discard(resp.Body)
 		return page[T]{}, fmt.Errorf("docr: decoding %s: %w", l.What, err)
 	}
 	_ = resp.Body.Close()
 	pr := page[T]{}
-	if items := *l.Items(&p); items != nil {
-		pr.items = *items
+	items, links, total := l.Fields(&p)
+	if *items != nil {
+		pr.items = **items
 	}
-	links, total := l.Links(&p)
 	pr.total = total
 	if links != nil && links.Pages != nil {
 		pr.hasPages = true
