@@ -3,7 +3,6 @@ package facade
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -104,14 +103,7 @@ type DockerConfig struct {
 
 // MarshalJSON encodes d as gen.DockerCredentials.
 func (d DockerConfig) MarshalJSON() ([]byte, error) {
-	var g gen.DockerCredentials
-	if d.Auths != nil {
-		g.Auths = make(map[string]gen.DockerAuth, len(d.Auths))
-		for h, c := range d.Auths {
-			g.Auths[h] = gen.DockerAuth{Auth: new(c.Auth())}
-		}
-	}
-	return json.Marshal(g)
+	return dockerauth.Encode(d.Auths, Credential.Auth)
 }
 
 // RawConfig is a Docker config.json as bytes; fmt and slog print only its

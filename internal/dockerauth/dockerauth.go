@@ -1,4 +1,4 @@
-// Package dockerauth decodes the auths of a Docker config.json as the
+// Package dockerauth encodes and decodes the auths of a Docker config.json as the
 // API's docker-credentials endpoints return it (gen.DockerCredentials):
 // {"auths": {"<host>": {"auth": "<base64 of username:secret>"}}}. Every
 // host follows internal/registryhost's rule and every auth is canonical
@@ -51,6 +51,19 @@ func Decode[C any](raw []byte, allowEmpty bool, mk func(host, username, secret s
 		auths[host] = mk(host, user, secret)
 	}
 	return auths, nil
+}
+
+// Encode encodes auths as gen.DockerCredentials, each entry's auth being
+// auth of it (nil auths encode as null).
+func Encode[C any](auths map[string]C, auth func(C) string) ([]byte, error) {
+	var doc gen.DockerCredentials
+	if auths != nil {
+		doc.Auths = make(map[string]gen.DockerAuth, len(auths))
+		for h, c := range auths {
+			doc.Auths[h] = gen.DockerAuth{Auth: new(auth(c))}
+		}
+	}
+	return json.Marshal(doc)
 }
 
 // decodeEntry checks host and decodes its auth (missing or null is
