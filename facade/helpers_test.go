@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -161,14 +160,6 @@ func assertAPIHeaders(t *testing.T, s seen) {
 	if got := s.Header.Get("User-Agent"); got != DefaultUserAgent {
 		t.Errorf("%s %s: User-Agent = %q", s.Method, s.Path, got)
 	}
-}
-
-func mustURL(s string) *url.URL {
-	u, err := url.Parse(s)
-	if err != nil {
-		panic(err)
-	}
-	return u
 }
 
 // sleepWatch is the real clock whose sleep first reports each wait it
