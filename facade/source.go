@@ -121,9 +121,12 @@ func NewSource(c *Client, o SourceOptions) (*Source, error) {
 	}
 	host := cmp.Or(registryhost.Lower(strings.TrimSpace(o.Host)), DefaultRegistryHost)
 	cfg := renewal.Config[*Credentials]{
-		Key:         renewal.Key(host, req.Registry, req.ReadWrite, transport.OriginOf(c.s.BaseURL).String(), c.token),
-		Cache:       o.Cache,
-		RenewBefore: renew, Now: o.Now, KeepUnstored: o.KeepUnstored, Log: cmp.Or(o.Logger, slog.Default()),
+		Key:          renewal.Key(host, req.Registry, req.ReadWrite, transport.OriginOf(c.s.BaseURL).String(), c.token),
+		Cache:        o.Cache,
+		RenewBefore:  renew,
+		Now:          o.Now,
+		KeepUnstored: o.KeepUnstored,
+		Log:          cmp.Or(o.Logger, slog.Default()),
 		Opens: func(cr *Credentials) bool {
 			if cr == nil {
 				return false
