@@ -38,8 +38,8 @@ const (
 // environment holds no token.
 var ErrNoToken = apitoken.ErrNone
 
-// MaxTokenFileLine bounds the line [ReadTokenFile] and [ReadToken] read: an
-// API token is far shorter.
+// MaxTokenFileLine bounds the line [ReadTokenFile] and [ReadToken] read (64
+// KiB): an API token is far shorter.
 const MaxTokenFileLine = apitoken.MaxLine
 
 // TokenFromEnv finds the API token through getenv (os.Getenv when nil): the
