@@ -1,8 +1,10 @@
-// Package cli implements the docr command. cmd/docr/main.go only calls Main
-// (adding the commands of package fakecmd, which link the fake API), and
-// cmd/docker-credential-docr only HelperMain; every command calls the
-// facade, dockerconfig and kubesecret packages and holds no API logic of its
-// own. This package never imports docrtest: the credential helper links it.
+// Package cli implements the docr command. cmd/docr/main.go only calls Run
+// (adding the commands of package fakecmd, which link the fake API); every
+// command calls the facade, dockerconfig, kubesecret and credhelper
+// packages and holds no API logic of its own. The credential helper is
+// package credhelper: "docr credential-helper" and docr linked as
+// docker-credential-docr run it. This package never imports docrtest:
+// only cmd/docr links the fake, through fakecmd.
 package cli
 
 import (
@@ -33,13 +35,6 @@ const (
 	exitOK    = 0
 	exitFail  = 1
 	exitUsage = 2
-)
-
-// Environment variables of the credential helper; the ones every program
-// shares are the facade's (facade.EnvToken and the others).
-const (
-	envHelperExpiry    = "DOCR_HELPER_EXPIRY_SECONDS"
-	envHelperReadWrite = "DOCR_HELPER_READ_WRITE"
 )
 
 // Env is what the command sees of the outside world; tests and the demo
@@ -122,10 +117,6 @@ func (a *app) findCommand(name string) *command {
 	return nil
 }
 
-// helperProgram is the name under which the binary acts as a Docker
-// credential helper.
-const helperProgram = "docker-credential-docr"
-
 // Run is the docr program: it runs [Main] with the process's arguments and
 // standard streams, and turns SIGINT and SIGTERM into a cancelled context.
 // A command that was interrupted cleans up (a credential minted but not yet
@@ -136,14 +127,6 @@ const helperProgram = "docker-credential-docr"
 func Run(extra ...*Command) int {
 	return runInterruptible(func(ctx context.Context, env *Env) int {
 		return Main(ctx, os.Args, env, extra...)
-	})
-}
-
-// RunHelper is the docker-credential-docr program: [HelperMain] with the
-// process's arguments and streams, and signals handled as by [Run].
-func RunHelper() int {
-	return runInterruptible(func(ctx context.Context, env *Env) int {
-		return HelperMain(ctx, os.Args, env)
 	})
 }
 

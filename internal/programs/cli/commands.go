@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"os/exec"
 	"slices"
 	"strings"
@@ -629,35 +628,4 @@ func versionCmd() *command {
 			})
 		},
 	}
-}
-
-// dockerHostname turns a Docker server URL into the host Docker looks up
-// in credHelpers, by docker/cli's rules (ConvertToHostname): a string with
-// "://" that parses as a URL with a host gives that host (and port);
-// anything else is cut at the first '/'. So
-// "evil.example/x://registry.digitalocean.com" is the host "evil.example".
-// ASCII letters are lowered (host names are case-insensitive); nothing else
-// is folded, so no Unicode look-alike becomes an ASCII host.
-func dockerHostname(serverURL string) string {
-	s := strings.TrimSpace(serverURL)
-	if strings.Contains(s, "://") {
-		if u, err := url.Parse(s); err == nil && u.Hostname() != "" {
-			if u.Port() == "" {
-				return asciiLower(u.Hostname())
-			}
-			return asciiLower(u.Hostname() + ":" + u.Port())
-		}
-	}
-	host, _, _ := strings.Cut(s, "/")
-	return asciiLower(host)
-}
-
-// asciiLower lowers A-Z only.
-func asciiLower(s string) string {
-	return strings.Map(func(r rune) rune {
-		if 'A' <= r && r <= 'Z' {
-			return r + ('a' - 'A')
-		}
-		return r
-	}, s)
 }
