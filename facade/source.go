@@ -137,8 +137,10 @@ func NewSource(c *Client, o SourceOptions) (*Source, error) {
 		Expiry: func(cr *Credentials) time.Time { return cr.ExpiresAt },
 		Mint:   func(ctx context.Context) (*Credentials, error) { return c.DockerCredentials(ctx, req) },
 		Check: func(cr *Credentials) error {
-			if _, ok := cr.For(host); !ok {
-				return fmt.Errorf("%w: the API issued credentials for %s, not for %s", ErrInvalidCredentials, strings.Join(cr.Hosts(), ", "), host)
+			// Only the host asked for: an answer that names others is
+			// refused whole (and revoked), as docr login refuses it.
+			if hosts := cr.Hosts(); len(hosts) != 1 || hosts[0] != host {
+				return fmt.Errorf("%w: the API issued credentials for %s, not only for %s", ErrInvalidCredentials, strings.Join(hosts, ", "), host)
 			}
 			return nil
 		},
@@ -176,8 +178,7 @@ func (s *Source) Credentials(ctx context.Context) (*Credentials, error) {
 // minting or renewing as [Source.Credentials] does. A server other than
 // the Source's host gets [ErrCredentialsNotFound], and nothing is minted.
 func (s *Source) Credential(ctx context.Context, serverURL string) (Credential, error) {
-	u, err := registryurl.Parse(strings.TrimSpace(serverURL))
-	if err != nil || registryhost.Lower(u.Host) != s.host {
+	if h, ok := ServerHost(serverURL); !ok || h != s.host {
 		return Credential{}, ErrCredentialsNotFound
 	}
 	creds, err := s.Credentials(ctx)
@@ -186,6 +187,20 @@ func (s *Source) Credential(ctx context.Context, serverURL string) (Credential, 
 	}
 	c, _ := creds.For(s.host)
 	return c, nil
+}
+
+// ServerHost is the registry host a server URL names, as Docker and
+// go-containerregistry pass it to a credential helper
+// ("registry.digitalocean.com", "https://registry.digitalocean.com/v2/"):
+// host and port, read by docker-credential-helpers' registryurl.Parse,
+// with A-Z lowered and nothing else folded, so that no look-alike matches.
+// ok is false when serverURL names no host.
+func ServerHost(serverURL string) (host string, ok bool) {
+	u, err := registryurl.Parse(strings.TrimSpace(serverURL))
+	if err != nil {
+		return "", false
+	}
+	return registryhost.Lower(u.Host), true
 }
 
 // Get implements go-containerregistry's authn.Helper (and the Get of a

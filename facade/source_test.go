@@ -367,7 +367,7 @@ func TestSourceRefusesOtherHost(t *testing.T) {
 	m := &minting{host: "other.example"}
 	s, _, _ := newTestSource(t, m, SourceOptions{})
 	_, err := s.Credentials(context.Background())
-	if !errors.Is(err, ErrInvalidCredentials) || !strings.Contains(err.Error(), "not for registry.digitalocean.com") {
+	if !errors.Is(err, ErrInvalidCredentials) || !strings.Contains(err.Error(), "not only for registry.digitalocean.com") {
 		t.Fatalf("err = %v", err)
 	}
 	if !m.wasRevoked(m.secret(1)) {

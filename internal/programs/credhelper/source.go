@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/docker/docker-credential-helpers/registryurl"
 	"github.com/docr-dev/docr/facade"
 )
 
@@ -25,24 +24,11 @@ const userAgent = Program + "/" + facade.Version + " (+github.com/docr-dev/docr)
 // would leave it valid and forgotten.
 const revokeTimeout = 15 * time.Second
 
-// serves reports whether the server URL Docker passed names host: the
-// docker-credential-helpers library's reading of it (registryurl.Parse),
-// host and port, with ASCII letters lowered and nothing else folded, as
-// facade.Source.Credential matches it.
+// serves reports whether the server URL Docker passed names host, as
+// facade.Source matches it.
 func serves(serverURL, host string) bool {
-	u, err := registryurl.Parse(strings.TrimSpace(serverURL))
-	return err == nil && asciiLower(u.Host) == host
-}
-
-// asciiLower lowers A-Z only, so that no Unicode look-alike (the Kelvin
-// sign) folds into an ASCII host.
-func asciiLower(s string) string {
-	return strings.Map(func(r rune) rune {
-		if 'A' <= r && r <= 'Z' {
-			return r + ('a' - 'A')
-		}
-		return r
-	}, s)
+	h, ok := facade.ServerHost(serverURL)
+	return ok && h == host
 }
 
 // settings are what get mints, read from the environment at each run.
@@ -131,41 +117,8 @@ func (h *helper) credential(host string) (facade.Credential, error) {
 	if err != nil {
 		return facade.Credential{}, err
 	}
-	if n := len(creds.Hosts()); n != 1 {
-		// The Source checked that its host is there; an answer naming other
-		// hosts too is refused whole, as docr login refuses it.
-		return facade.Credential{}, h.refuse(c, cache, src.Key(), creds,
-			fmt.Errorf("%w: the API issued credentials for %d other hosts besides %s; refused", facade.ErrInvalidCredentials, n-1, host))
-	}
 	cred, _ := creds.For(host)
 	return cred, nil
-}
-
-// refuse drops creds from the cache, if it holds them, revokes each of
-// them on a fresh bounded context, and returns cause with what revocation
-// did.
-func (h *helper) refuse(c *facade.Client, cache *fileCache, key string, creds *facade.Credentials, cause error) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(h.ctx), revokeTimeout)
-	defer cancel()
-	var errs []error
-	if cache != nil {
-		cred, _ := creds.For(cache.host)
-		errs = append(errs, cache.drop(ctx, key, cred.Secret))
-	}
-	known := knownTokens(h.env.Getenv, h.opts.Token)
-	seen := map[string]bool{}
-	for _, cred := range creds.All() {
-		p := strings.TrimSpace(cred.Secret)
-		if p == "" || seen[p] || slices.Contains(known, p) {
-			continue
-		}
-		seen[p] = true
-		errs = append(errs, c.RevokeCredential(ctx, p))
-	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("%w; revoking the minted credentials failed: %w", cause, err)
-	}
-	return fmt.Errorf("%w (the minted credentials were revoked)", cause)
 }
 
 // client is the API client of get: the token from Options or the
