@@ -66,11 +66,16 @@
 //
 // # Locking
 //
-// Each read-modify-write holds an exclusive advisory lock (flock) on
-// config.json.lock in the config directory (beside config.json, even when
-// that is a symbolic link; the lock file itself is never followed through a
-// link, and one that is a link is refused), so concurrent docr processes and
-// goroutines never lose each other's entries; Lookup takes a shared lock.
+// Each read-modify-write holds an exclusive advisory lock (flock) on a lock
+// file beside the file that is really written: config.json.lock, or, when
+// config.json is a symbolic link, the target's name plus ".lock" in the
+// target's directory. So writers through different links to one file (two
+// config directories sharing a config.json) take the same lock, and the
+// cleanup of temporary files left by a crash runs under the lock of the
+// directory it cleans. If the link is changed while docr waits, the lock is
+// taken again beside the new target. The lock file itself is never followed
+// through a link (one that is a link is refused). Concurrent docr processes
+// and goroutines never lose each other's entries; Lookup takes a shared lock.
 // Waiting is bounded by Options.LockTimeout (ErrLockTimeout). The lock file
 // is left in place: removing it would race with other lockers. Credential
 // helpers run while the lock is held. docker

@@ -319,11 +319,11 @@ func TestHardeningSymlinkToAnotherFilesystem(t *testing.T) {
 			if fi, _ := os.Stat(target); fi.Mode() != tt.mode {
 				t.Errorf("target mode %v, want %v", fi.Mode(), tt.mode)
 			}
-			if fi, err := os.Lstat(filepath.Join(cfgDir, "config.json.lock")); err != nil || !fi.Mode().IsRegular() {
-				t.Errorf("no lock in the config directory: %v", err)
+			if fi, err := os.Lstat(target + ".lock"); err != nil || !fi.Mode().IsRegular() {
+				t.Errorf("no lock beside the link's target: %v", err)
 			}
-			if real, _ := filepath.EvalSymlinks(cfgDir); filepath.Dir(target) != real && fileExists(target+".lock") {
-				t.Error("a lock beside the link's target, outside the config directory")
+			if real, _ := filepath.EvalSymlinks(cfgDir); filepath.Dir(target) != real && fileExists(filepath.Join(cfgDir, "config.json.lock")) {
+				t.Error("a lock beside the link, which another link to the same file would not take")
 			}
 			assertNoTemp(t, filepath.Dir(target))
 			assertNoTemp(t, local)

@@ -16,17 +16,15 @@ import (
 // update runs mutate on the parsed config under the exclusive lock and writes
 // the result if it changed. The directory is created (0700) when missing.
 func (w *Writer) update(ctx context.Context, mutate func(d *document, target string) error) (res Result, err error) {
-	target, err := resolveTarget(w.path)
-	if err != nil {
-		return res, err
-	}
-	res.Path = target
-	for _, dir := range []string{filepath.Dir(w.path), filepath.Dir(target)} {
-		if err := mkdirOwned(dir); err != nil {
-			return res, fmt.Errorf("cannot create the Docker config directory: %w", err)
+	target, unlock, err := w.lockTarget(ctx, false, func(target string) error {
+		for _, dir := range []string{filepath.Dir(w.path), filepath.Dir(target)} {
+			if err := mkdirOwned(dir); err != nil {
+				return fmt.Errorf("cannot create the Docker config directory: %w", err)
+			}
 		}
-	}
-	unlock, err := w.lock(ctx, false)
+		return nil
+	})
+	res.Path = target
 	if err != nil {
 		return res, err
 	}
@@ -60,23 +58,23 @@ func (w *Writer) update(ctx context.Context, mutate func(d *document, target str
 // read parses the config under a shared lock for Lookup. d is nil when the
 // file does not exist; nothing is created then.
 func (w *Writer) read(ctx context.Context) (d *document, target string, err error) {
-	target, err = resolveTarget(w.path)
-	if err != nil {
-		return nil, "", err
-	}
-	if _, err := os.Stat(target); errors.Is(err, fs.ErrNotExist) {
-		return nil, target, nil // nothing to read, and nothing is created
-	}
-	unlock, err := w.lock(ctx, true)
-	if err != nil {
+	target, unlock, err := w.lockTarget(ctx, true, func(target string) error {
+		if _, err := os.Stat(target); errors.Is(err, fs.ErrNotExist) {
+			return errNoConfig // nothing to read, and nothing is created
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, errNoConfig):
+		return nil, target, nil
+	case err != nil && (errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS)):
 		// A read-only config directory (e.g. a mounted secret) cannot hold
 		// the lock file; every writer replaces the file atomically, so read it
 		// unlocked.
-		if !errors.Is(err, fs.ErrPermission) && !errors.Is(err, syscall.EROFS) {
-			return nil, target, err
-		}
 		w.log.Debug("reading the Docker config without a lock", "path", target, "reason", cause(err))
 		unlock = func() {}
+	case err != nil:
+		return nil, target, err
 	}
 	defer unlock()
 	orig, fi, err := readConfig(target)
