@@ -55,6 +55,38 @@
 // user's HOME leaves ~/.docker usable by that user. Extended attributes and
 // ACLs are not copied, as in docker.
 //
+// # Whose directory
+//
+// Before it reads, locks, runs a helper for or writes a config, docr checks
+// each directory it would use: the config directory (where config.json, or
+// the link to it, is) and, when config.json is a symbolic link, the
+// directory of its target, both followed through symbolic links. A
+// directory that does not exist yet is created 0700 and passes. Otherwise
+// (matching ErrUnsafeConfigDir, with the directory, the reason and the fix
+// in the message; nothing is touched):
+//
+//   - its owner must be the effective user or root, whom no file mode
+//     keeps out anyway. Run as root, docr accepts any owner: root updating a
+//     user's ~/.docker (sudo with that user's HOME) acts for that user, and
+//     keeps that user's ownership (see "Writing, modes and owner").
+//   - its group and others must not be able to write in it (chmod go-w):
+//     whoever may create, rename or delete names in the directory can plant
+//     the config docr reads (choosing its credsStore, its credHelpers and a
+//     0666 mode that docr would keep) or swap it between docr's read and
+//     write. The one exception is a sticky directory (chmod +t) that belongs
+//     to the effective user: others may not rename or delete what is in it,
+//     but they may still create names, so config.json there (the file or the
+//     link) must belong to the effective user too, checked again under the
+//     lock.
+//
+// Docker's own ~/.docker (created 0700 by docker and by docr) passes, as does
+// a DOCKER_CONFIG a CI system created for the job's user with the usual
+// umask 022. A directory made with umask 002 (group-writable) or 000 (world-
+// writable) is refused until chmod go-w; a shared directory such as /tmp
+// itself (sticky, but root's) is refused for users other than root. Parent
+// directories are not checked. Where files have no Unix owner and mode
+// (Windows) nothing is checked.
+//
 // # Bind mounts
 //
 // A config.json that is itself a mount point (e.g. bind-mounted into a

@@ -22,7 +22,7 @@ func (w *Writer) update(ctx context.Context, mutate func(d *document, target str
 				return fmt.Errorf("cannot create the Docker config directory: %w", err)
 			}
 		}
-		return nil
+		return w.checkSafe(target)
 	})
 	res.Path = target
 	if err != nil {
@@ -31,6 +31,9 @@ func (w *Writer) update(ctx context.Context, mutate func(d *document, target str
 	defer unlock()
 	w.removeStaleTemps(target)
 	orig, fi, err := readConfig(target)
+	if err == nil {
+		err = w.checkRead(target, fi)
+	}
 	if err != nil {
 		return res, err
 	}
@@ -58,15 +61,19 @@ func (w *Writer) update(ctx context.Context, mutate func(d *document, target str
 // read parses the config under a shared lock for Lookup. d is nil when the
 // file does not exist; nothing is created then.
 func (w *Writer) read(ctx context.Context) (d *document, target string, err error) {
+	var unsafe error
 	target, unlock, err := w.lockTarget(ctx, true, func(target string) error {
 		if _, err := os.Stat(target); errors.Is(err, fs.ErrNotExist) {
 			return errNoConfig // nothing to read, and nothing is created
 		}
-		return nil
+		unsafe = w.checkSafe(target)
+		return unsafe
 	})
 	switch {
 	case errors.Is(err, errNoConfig):
 		return nil, target, nil
+	case unsafe != nil:
+		return nil, target, unsafe
 	case err != nil && (errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS)):
 		// A read-only config directory (e.g. a mounted secret) cannot hold
 		// the lock file; every writer replaces the file atomically, so read it
@@ -78,6 +85,9 @@ func (w *Writer) read(ctx context.Context) (d *document, target string, err erro
 	}
 	defer unlock()
 	orig, fi, err := readConfig(target)
+	if err == nil {
+		err = w.checkRead(target, fi)
+	}
 	if err != nil || fi == nil {
 		return nil, target, err
 	}
