@@ -20,6 +20,24 @@
 // or runs longer than Options.HelperTimeout (it is then killed) is an error
 // (*HelperError) naming the helper; docr never falls back to plaintext.
 //
+// # Helper processes
+//
+// A helper runs with docr's environment minus the variables that hold or
+// name the DigitalOcean API token (DIGITALOCEAN_TOKEN,
+// DIGITALOCEAN_ACCESS_TOKEN, DOCR_TOKEN_FILE): a credential store has no use
+// for them. docr's own helper (credHelpers value "docr") keeps them, as it
+// mints with that token. On Unix a helper runs in a process group of its
+// own, and its standard streams are pipes that docr reads: its stderr is
+// forwarded to Options.HelperStderr (at most 64 KiB a run, then one line
+// saying the rest was dropped), so a process the helper starts never holds
+// the caller's own stderr. When the caller's context ends or HelperTimeout
+// passes, docr kills the whole group, the helper and whatever it started
+// that stayed in it; a helper that exits while something it started keeps
+// its pipes open is given 2 seconds, then that group is killed too. A
+// helper that reads the terminal itself (rather than through an agent, as
+// pass does with gpg-agent's pinentry) is stopped by the terminal, being
+// outside the foreground process group, and times out.
+//
 // # Merge rules
 //
 // docr changes only what it owns: the auths entries of the hosts it is given

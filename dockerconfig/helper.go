@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -26,6 +27,9 @@ const (
 	helperWaitDelay = 2 * time.Second
 	// maxHelperOutput caps what is kept of a helper's stdout.
 	maxHelperOutput = 1 << 20
+	// maxHelperStderr caps what is forwarded of one helper run's stderr to
+	// Options.HelperStderr; the rest is read and dropped.
+	maxHelperStderr = 64 << 10
 	// maxDetail caps the helper message quoted in an error.
 	maxDetail = 200
 )
@@ -247,11 +251,16 @@ type helperProgram struct {
 // Input sets the helper's stdin.
 func (p *helperProgram) Input(in io.Reader) { p.stdin = in }
 
-// Output runs the helper and returns its stdout. A helper still running after
-// HelperTimeout is killed, and its pipes are closed at most helperWaitDelay
-// later even if a child process still holds them. The helper is not put in a
-// process group of its own so that helpers asking for a passphrase on the
-// terminal (pass with pinentry-curses) keep working.
+// Output runs the helper and returns its stdout. The helper runs in a
+// process group of its own (on Unix), with stdin, stdout and stderr on pipes
+// that docr reads: its stderr is forwarded to Options.HelperStderr (at most
+// maxHelperStderr bytes), never handed docr's own, so nothing the helper
+// starts can hold docr's output open. When the caller's context ends or
+// HelperTimeout passes, the whole group is killed (the helper and whatever
+// it started that stayed in its group). A helper that exits while a process
+// it started keeps its pipes open is given helperWaitDelay, then its group
+// is killed and the pipes closed. The helper's environment is docr's minus
+// the API token variables (see helperEnv).
 func (p *helperProgram) Output() ([]byte, error) {
 	withTimeout := context.WithTimeout
 	if p.h.w.helperDeadline != nil {
@@ -262,9 +271,15 @@ func (p *helperProgram) Output() ([]byte, error) {
 	cmd := exec.CommandContext(ctx, p.h.bin, p.args...)
 	cmd.Stdin = p.stdin
 	cmd.Stdout = &p.stdout
-	cmd.Stderr = p.h.w.helperStderr
+	cmd.Stderr = &forwarder{w: p.h.w.helperStderr, left: maxHelperStderr}
+	cmd.Env = helperEnv(strings.TrimPrefix(p.h.prog, helperPrefix), os.Environ())
 	cmd.WaitDelay = helperWaitDelay
+	ownProcessGroup(cmd)
 	p.err = cmd.Run()
+	if errors.Is(p.err, exec.ErrWaitDelay) {
+		// The helper exited; what it left behind holds the pipes.
+		_ = killGroup(cmd)
+	}
 	if p.err != nil {
 		p.ctxErr = ctx.Err()
 		p.parentErr = p.h.ctx.Err()
@@ -276,6 +291,52 @@ func (p *helperProgram) Output() ([]byte, error) {
 		return nil, ErrHelperReply
 	}
 	return p.stdout.Bytes(), nil
+}
+
+// helperEnv is the environment a helper runs with: env without the
+// variables that hold or name the DigitalOcean API token
+// (facade.EnvToken, facade.EnvAccessToken, facade.EnvTokenFile), which a
+// credential store has no use for. docr's own helper (name "docr") keeps
+// them: it mints credentials with that token.
+func helperEnv(name string, env []string) []string {
+	if name == "docr" {
+		return env
+	}
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		switch {
+		case strings.EqualFold(k, facade.EnvToken), strings.EqualFold(k, facade.EnvAccessToken), strings.EqualFold(k, facade.EnvTokenFile):
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
+}
+
+// forwarder passes what a helper writes on stderr on to w, up to left
+// bytes, then one line saying the rest was dropped. It reports everything
+// as written, so that the helper is never blocked or failed by the cap.
+// Errors of w are ignored for the same reason.
+type forwarder struct {
+	w    io.Writer
+	left int
+	cut  bool
+}
+
+func (f *forwarder) Write(p []byte) (int, error) {
+	switch {
+	case len(p) <= f.left:
+		_, _ = f.w.Write(p)
+		f.left -= len(p)
+	case !f.cut:
+		if f.left > 0 {
+			_, _ = f.w.Write(p[:f.left])
+		}
+		f.left, f.cut = 0, true
+		_, _ = io.WriteString(f.w, "\n[docr: the rest of the credential helper's standard error was dropped]\n")
+	}
+	return len(p), nil
 }
 
 // cappedBuffer keeps the first maxHelperOutput bytes written to it and
