@@ -185,12 +185,34 @@ func onlyHost(creds *facade.Credentials, host string) error {
 // was interrupted, on a context of its own.
 const revokeTimeout = 15 * time.Second
 
+// revocationContext is the context of revocations that must not be cut
+// short: of a credential docr has already dropped from the config or
+// replaced (once gone from there, nothing can find it to revoke it later)
+// or minted and will not keep. It is not cancelled with ctx (Ctrl-C) and is
+// bounded by revokeTimeout. If ctx ends while it is in use, docr says on
+// stderr that it finishes the revocation first (a second signal still
+// exits at once). Call done when the revocations are over.
+func (a *app) revocationContext(ctx context.Context) (rctx context.Context, done func()) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), revokeTimeout)
+	said := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		defer close(said)
+		fmt.Fprintf(a.env.Stderr, "docr: interrupted; finishing the revocation first (at most %s; interrupt again to stop at once, and the credential stays valid until it expires)\n", revokeTimeout)
+	})
+	return rctx, func() {
+		if !stop() {
+			<-said // the notice is being written: let it finish first
+		}
+		cancel()
+	}
+}
+
 // discard revokes every credential in creds, which docr minted but will not
-// keep, on a fresh bounded context (ctx may be cancelled: Ctrl-C), forgets
+// keep, on a revocationContext (ctx may be cancelled: Ctrl-C), forgets
 // them in the record, and returns cause with what revocation did.
 func (a *app) discard(ctx context.Context, rec *minted.Record, creds *facade.Credentials, cause error) error {
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), revokeTimeout)
-	defer cancel()
+	rctx, done := a.revocationContext(ctx)
+	defer done()
 	var errs []error
 	seen := map[string]bool{}
 	for _, h := range creds.Hosts() {
@@ -235,9 +257,11 @@ func (a *app) revokeIfMinted(ctx context.Context, rec *minted.Record, password, 
 }
 
 // revokeReplaced revokes a credential that was just replaced or dropped for
-// host, if docr minted it, and says what it did.
+// host, if docr minted it, on a revocationContext, and says what it did.
 func (a *app) revokeReplaced(ctx context.Context, rec *minted.Record, host, password, revokeURL string) error {
-	revoked, err := a.revokeIfMinted(ctx, rec, password, revokeURL)
+	rctx, done := a.revocationContext(ctx)
+	defer done()
+	revoked, err := a.revokeIfMinted(rctx, rec, password, revokeURL)
 	switch {
 	case err != nil:
 		return err
@@ -460,9 +484,13 @@ func (a *app) logout(ctx context.Context, configDir, revokeURL string, noRevoke 
 	if err != nil {
 		return fmt.Errorf("removed %s from the config, but cannot tell whether docr minted its credential: %w", host, err)
 	}
+	// The entry is gone: from here on, an interrupted revocation would
+	// leave a valid credential that no later command can find.
+	rctx, done := a.revocationContext(ctx)
+	defer done()
 	var errs []error
 	for _, c := range removed {
-		revoked, err := a.revokeIfMinted(ctx, rec, c.Secret, revokeURL)
+		revoked, err := a.revokeIfMinted(rctx, rec, c.Secret, revokeURL)
 		switch {
 		case err != nil:
 			errs = append(errs, err)
