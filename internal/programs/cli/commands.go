@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -157,6 +158,12 @@ func (a *app) login(ctx context.Context, o loginOptions) error {
 // registries. The error names at most three of the other hosts, quoted and
 // cut short (a server chose them).
 func onlyHost(creds *facade.Credentials, host string) error {
+	return onlyHostOr(creds, host, "nothing was stored")
+}
+
+// onlyHostOr is onlyHost with what the refusal means (outcome: "nothing
+// was stored", "nothing was printed").
+func onlyHostOr(creds *facade.Credentials, host, outcome string) error {
 	hosts := creds.Hosts()
 	if len(hosts) == 1 && hosts[0] == host {
 		return nil
@@ -178,7 +185,7 @@ func onlyHost(creds *facade.Credentials, host string) error {
 	if len(others) > len(named) {
 		list += fmt.Sprintf(" and %d more", len(others)-len(named))
 	}
-	return fmt.Errorf("the API issued credentials for %s, not only for %s (set %s if that is the registry host); refused, nothing was stored", list, host, facade.EnvRegistryHost)
+	return fmt.Errorf("the API issued credentials for %s, not only for %s (set %s if that is the registry host); refused, %s", list, host, facade.EnvRegistryHost, outcome)
 }
 
 // revokeTimeout bounds a revocation that runs after the command failed or
@@ -540,8 +547,11 @@ func dockerConfigCmd() *command {
 				if err != nil {
 					return err
 				}
-				out := append([]byte(creds.Raw), '\n')
-				_, err = a.env.Stdout.Write(out)
+				out, err := a.registryConfig(ctx, creds)
+				if err != nil {
+					return err
+				}
+				_, err = a.env.Stdout.Write(append(out, '\n'))
 				return err
 			})
 		},
@@ -606,15 +616,39 @@ func kubernetesManifestCmd() *command {
 				if err != nil {
 					return err
 				}
-				return a.printSecret(creds, opts, output)
+				config, err := a.registryConfig(ctx, creds)
+				if err != nil {
+					return err
+				}
+				return a.printSecret(config, opts, output)
 			})
 		},
 	}
 }
 
-// printSecret writes the whole manifest or nothing.
-func (a *app) printSecret(creds *facade.Credentials, opts kubesecret.Options, output string) error {
-	s, err := kubesecret.New(creds.Raw, opts)
+// registryConfig is the Docker config docr prints for creds: exactly
+// {"auths":{<registry host>:{"auth":...}}}, encoded anew as
+// gen.DockerCredentials (facade.DockerConfig), never the API's answer as
+// received, which could carry other hosts, credsStore, credHelpers,
+// proxies or characters chosen by the server. An answer for any host but
+// the registry host is refused, and every credential in it revoked.
+func (a *app) registryConfig(ctx context.Context, creds *facade.Credentials) ([]byte, error) {
+	host := a.registryHost()
+	if err := onlyHostOr(creds, host, "nothing was printed"); err != nil {
+		return nil, a.discard(ctx, nil, creds, err)
+	}
+	cred, _ := creds.For(host)
+	out, err := json.Marshal(facade.DockerConfig{Auths: map[string]facade.Credential{host: cred}})
+	if err != nil {
+		return nil, fmt.Errorf("encode the Docker config: %w", err)
+	}
+	return out, nil
+}
+
+// printSecret writes the whole manifest of a Secret holding config or
+// nothing.
+func (a *app) printSecret(config []byte, opts kubesecret.Options, output string) error {
+	s, err := kubesecret.New(config, opts)
 	if err != nil {
 		return err
 	}
