@@ -77,6 +77,9 @@ type app struct {
 	// apiToken is the token client read, kept so that it is never
 	// revoked as if it were a registry credential.
 	apiToken string
+	// warnedRevokeURL is set once the revocation URL was checked for
+	// the plain-http warning, which is given once a run.
+	warnedRevokeURL bool
 }
 
 // usageError is a mistake in the command line: exit code 2.
@@ -402,15 +405,23 @@ func (a *app) client(ctx context.Context, extra ...facade.Option) (*facade.Clien
 		return nil, err
 	}
 	a.apiToken = tok
-	if u, err := url.Parse(a.baseURL()); err == nil && u.Scheme == "http" && !isLoopback(u.Hostname()) {
-		fmt.Fprintf(a.env.Stderr, "Warning: the API URL is plain http to %s, not a loopback address: the API token crosses the network unencrypted\n", u.Hostname())
-	}
+	a.warnPlainHTTP(a.baseURL(), "API URL", "the API token")
 	opts := append(a.transportOptions(), facade.WithBaseURL(a.baseURL()))
 	c, err := facade.New(tok, append(opts, extra...)...)
 	if err != nil && !errors.Is(err, facade.ErrInvalidToken) {
 		return nil, fmt.Errorf("API client: %w", err)
 	}
 	return c, err
+}
+
+// warnPlainHTTP warns on stderr, in one line, when endpoint (the API URL,
+// the revocation URL) is plain http to a host that is not loopback: secret
+// (what is sent there) would cross the network unencrypted. An empty
+// endpoint is the https default.
+func (a *app) warnPlainHTTP(endpoint, name, secret string) {
+	if u, err := url.Parse(endpoint); err == nil && u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		fmt.Fprintf(a.env.Stderr, "Warning: the %s is plain http to %s, not a loopback address: %s crosses the network unencrypted\n", name, u.Hostname(), secret)
+	}
 }
 
 // isLoopback reports whether host (from a URL) is localhost or a loopback

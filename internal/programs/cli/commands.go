@@ -434,6 +434,10 @@ func (a *app) revokeOptions(url string) []facade.Option {
 	if url == "" {
 		url = a.env.getenv(facade.EnvRevokeURL)
 	}
+	if !a.warnedRevokeURL {
+		a.warnedRevokeURL = true
+		a.warnPlainHTTP(url, "revocation URL", "the credential being revoked")
+	}
 	opts := a.transportOptions()
 	if url != "" {
 		opts = append(opts, facade.WithRevokeURL(url))
