@@ -237,12 +237,12 @@ func TestHardeningKubernetesManifestAllOrNothing(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--name", "Pull_Secret"}, `--name: kubesecret: invalid secret name "Pull_Secret"`},
-		{[]string{"--name", "pull-secret\nkind: Pod"}, `--name: kubesecret: invalid secret name "pull-secret\nkind: Pod"`},
-		{[]string{"--name", strings.Repeat("a", 254)}, "--name: kubesecret: invalid secret name"},
-		{[]string{"--namespace", "Kube-System"}, `--namespace: kubesecret: invalid namespace "Kube-System"`},
-		{[]string{"--namespace", "apps.prod"}, `--namespace: kubesecret: invalid namespace "apps.prod"`},
-		{[]string{"--namespace", "\x1b[2Japps"}, `--namespace: kubesecret: invalid namespace "\x1b[2Japps"`},
+		{[]string{"--name", "Pull_Secret"}, "--name must be a DNS-1123 subdomain"},
+		{[]string{"--name", "pull-secret\nkind: Pod"}, "--name must be a DNS-1123 subdomain"},
+		{[]string{"--name", strings.Repeat("a", 254)}, "--name must be a DNS-1123 subdomain"},
+		{[]string{"--namespace", "Kube-System"}, "--namespace must be a DNS-1123 label"},
+		{[]string{"--namespace", "apps.prod"}, "--namespace must be a DNS-1123 label"},
+		{[]string{"--namespace", "\x1b[2Japps"}, "--namespace must be a DNS-1123 label"},
 		// The registry name rule comes first: such a name never reaches the
 		// Secret name (registry-<name>) at all.
 		{[]string{"--registry", "My_Registry"}, "--registry: registry name has 'M' at byte 0"},

@@ -70,7 +70,7 @@ func TestDockerConfigUsageErrors(t *testing.T) {
 	}{
 		{[]string{"--expiry-seconds", "5", "--never-expire"}, "--expiry-seconds and --never-expire cannot be used together"},
 		{[]string{"--expiry-seconds", "0"}, "--expiry-seconds must be at least 1"},
-		{[]string{"--read-only"}, "flag provided but not defined: -read-only"},
+		{[]string{"--read-only"}, "unknown flag --read-only"},
 		{[]string{"config.json"}, `unexpected argument "config.json"`},
 	} {
 		fails(t, h.docr(append([]string{"docker-config"}, tt.args...)...), 2, tt.want)
@@ -195,12 +195,12 @@ func TestKubernetesManifestErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--output", "xml"}, `--output must be yaml or json, not "xml"`},
+		{[]string{"--output", "xml"}, "--output must be yaml or json (the value given is not repeated"},
 		{[]string{"--namespace", "Not_Valid"}, "--namespace"},
 		{[]string{"--name", "Bad Name"}, "--name"},
 		{[]string{"--expiry-seconds", "60", "--never-expire"}, "--expiry-seconds and --never-expire cannot be used together"},
-		{[]string{"--dosecret-annotation=maybe"}, "invalid boolean value"},
-		{[]string{"--read-write"}, "flag provided but not defined: -read-write"},
+		{[]string{"--dosecret-annotation=maybe"}, "invalid value for --dosecret-annotation: want true or false"},
+		{[]string{"--read-write"}, "unknown flag --read-write"},
 	} {
 		fails(t, h.docr(append([]string{"kubernetes-manifest"}, tt.args...)...), 2, tt.want)
 	}

@@ -194,12 +194,12 @@ func Main(ctx context.Context, args []string, env *Env, extra ...*Command) int {
 	top := flag.NewFlagSet("docr", flag.ContinueOnError)
 	top.SetOutput(io.Discard)
 	a.globalFlags(top)
-	if err := top.Parse(args); err != nil {
+	if err := parseFlags(top, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			a.mainUsage(env.Stdout)
 			return exitOK
 		}
-		return a.finish(usagef("%v", err))
+		return a.finish(usagef("%v; run 'docr --help'", err))
 	}
 	rest := top.Args()
 	if len(rest) == 0 {
@@ -238,7 +238,7 @@ func (a *app) runCommand(ctx context.Context, c *command, args []string) error {
 	if _, err := facade.RegistryHostFromEnv(a.env.getenv); err != nil {
 		return usagef("%s", errorLine(err))
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			commandUsage(a.env.Stdout, c, fs)
 			return nil
@@ -322,10 +322,13 @@ func (a *app) readToken(ctx context.Context) (string, error) {
 	}
 	if a.tokenFile == "" {
 		tok, _, err := facade.TokenFromEnv(a.env.getenv)
-		if errors.Is(err, facade.ErrNoToken) {
+		switch {
+		case errors.Is(err, facade.ErrNoToken):
 			return "", fmt.Errorf("no API token: pass --token or --token-file, or set %s, %s or %s", facade.EnvTokenFile, facade.EnvToken, facade.EnvAccessToken)
+		case err != nil:
+			return "", tokenFileError(err, strings.TrimSpace(a.env.getenv(facade.EnvTokenFile)), "$"+facade.EnvTokenFile)
 		}
-		return tok, err
+		return tok, nil
 	}
 	type read struct {
 		tok string
@@ -341,8 +344,8 @@ func (a *app) readToken(ctx context.Context) (string, error) {
 			if r.tok, r.err = facade.ReadToken(a.env.Stdin); r.err != nil {
 				r.err = fmt.Errorf("--token-file - %w", r.err)
 			}
-		} else {
-			r.tok, r.err = facade.ReadTokenFile(a.tokenFile)
+		} else if r.tok, r.err = facade.ReadTokenFile(a.tokenFile); r.err != nil {
+			r.err = tokenFileError(r.err, a.tokenFile, "--token-file")
 		}
 		done <- r
 	}()
@@ -557,7 +560,7 @@ func commandUsage(w io.Writer, c *command, fs *flag.FlagSet) {
 		if isGlobal(f.Name) {
 			return
 		}
-		typ, usage := flag.UnquoteUsage(f)
+		typ, usage := flag.UnquoteUsage(&flag.Flag{Name: f.Name, Usage: f.Usage, Value: innerValue(f.Value), DefValue: f.DefValue})
 		name := "--" + f.Name
 		if typ != "" {
 			name += " " + typ

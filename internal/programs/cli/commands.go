@@ -583,17 +583,17 @@ func kubernetesManifestCmd() *command {
 					return err
 				}
 				if output != "yaml" && output != "json" {
-					return usagef("--output must be yaml or json, not %q", output)
+					return usagef("--output must be yaml or json (the value given is not repeated, in case it is a secret)")
 				}
 				if !isSet(fs, "dosecret-annotation") {
 					annotate = namespace == "kube-system"
 				}
 				if err := kubesecret.ValidateNamespace(namespace); err != nil {
-					return usagef("--namespace: %v", err)
+					return usagef("--namespace %s", ruleOnly(err))
 				}
 				if name != "" {
 					if err := kubesecret.ValidateName(name); err != nil {
-						return usagef("--name: %v", err)
+						return usagef("--name %s", ruleOnly(err))
 					}
 				}
 				req := facade.CredentialsRequest{Registry: registry}
@@ -613,7 +613,7 @@ func kubernetesManifestCmd() *command {
 				opts := kubesecret.Options{Name: name, RegistryName: regName, Namespace: namespace, DOSecretAnnotation: annotate}
 				if name == "" {
 					if err := kubesecret.ValidateName(kubesecret.DefaultNamePrefix + regName); err != nil {
-						return usagef("the default Secret name is not valid (%v); set --name", err)
+						return usagef("the default Secret name %s<registry name> is not valid: it %s; set --name", kubesecret.DefaultNamePrefix, ruleOnly(err))
 					}
 				}
 				creds, err := c.DockerCredentials(ctx, req)
@@ -628,6 +628,15 @@ func kubernetesManifestCmd() *command {
 			})
 		},
 	}
+}
+
+// ruleOnly is the rule a kubesecret validation error states ("must be a
+// DNS-1123 label (...)"), without the value it quotes.
+func ruleOnly(err error) string {
+	if _, rule, ok := strings.Cut(err.Error(), ": must be "); ok {
+		return "must be " + rule + " (the value given is not repeated, in case it is a secret)"
+	}
+	return "is not valid (the value given is not repeated, in case it is a secret)"
 }
 
 // registryConfig is the Docker config docr prints for creds: exactly
