@@ -74,7 +74,8 @@ type Result struct {
 type Options struct {
 	// Dir is the Docker config directory. Empty means $DOCKER_CONFIG, else ~/.docker.
 	Dir string
-	// LockTimeout bounds the wait for config.json.lock. Zero means DefaultLockTimeout.
+	// LockTimeout bounds the wait for the config lock (config.json.lock, or
+	// the lock beside a symbolic link's target). Zero means DefaultLockTimeout.
 	LockTimeout time.Duration
 	// HelperTimeout bounds each credential helper run; a helper still running
 	// then is killed. Zero means DefaultHelperTimeout.
@@ -83,15 +84,19 @@ type Options struct {
 	// plaintext secrets) and debug lines. Nil discards them. No log line holds a secret.
 	Logger *slog.Logger
 	// HelperStderr receives the helpers' standard error, e.g. os.Stderr in a CLI so
-	// that prompts reach the user (docker does the same). Nil discards it. It is
-	// never copied into errors or logs. It must be safe for concurrent use if
-	// the Writer is used from several goroutines.
+	// that prompts reach the user (docker does the same). docr reads it from a
+	// pipe and forwards it (at most 64 KiB a run); the helper never gets this
+	// writer's file itself. Nil discards it. It is never copied into errors or
+	// logs. It must be safe for concurrent use if the Writer is used from
+	// several goroutines.
 	HelperStderr io.Writer
 }
 
 // Writer reads and updates one Docker config.json. It is safe for concurrent
 // use, including by several processes: every read-modify-write holds an
-// advisory lock on config.json.lock.
+// advisory lock beside the file really written (config.json.lock, or the
+// lock beside a symbolic link's target), so writers through other links to
+// the same file wait too.
 type Writer struct {
 	path          string
 	lockTimeout   time.Duration
