@@ -177,7 +177,7 @@ func (w *Writer) lockTarget(ctx context.Context, shared bool, prepare func(targe
 			}
 		}
 		if unlock, err = w.lock(ctx, target+lockSuffix, shared); err != nil {
-			return target, nil, err
+			return target, nil, &lockError{err}
 		}
 		again, err := resolveTarget(w.path)
 		if err == nil && again == target {
@@ -190,6 +190,13 @@ func (w *Writer) lockTarget(ctx context.Context, shared bool, prepare func(targe
 	}
 	return "", nil, fmt.Errorf("cannot lock the Docker config %s: its symbolic link kept changing while docr waited for the lock", w.path)
 }
+
+// lockError is an error of taking the lock itself (not of resolving the
+// target or preparing it): a reader may then go on without the lock.
+type lockError struct{ err error }
+
+func (e *lockError) Error() string { return e.err.Error() }
+func (e *lockError) Unwrap() error { return e.err }
 
 // lock takes the advisory lock at lockPath, waiting at most LockTimeout.
 // The lock file is opened without following a symbolic link: a link there

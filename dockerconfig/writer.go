@@ -61,20 +61,17 @@ func (w *Writer) update(ctx context.Context, mutate func(d *document, target str
 // read parses the config under a shared lock for Lookup. d is nil when the
 // file does not exist; nothing is created then.
 func (w *Writer) read(ctx context.Context) (d *document, target string, err error) {
-	var unsafe error
 	target, unlock, err := w.lockTarget(ctx, true, func(target string) error {
 		if _, err := os.Stat(target); errors.Is(err, fs.ErrNotExist) {
 			return errNoConfig // nothing to read, and nothing is created
 		}
-		unsafe = w.checkSafe(target)
-		return unsafe
+		return w.checkSafe(target)
 	})
+	var le *lockError
 	switch {
 	case errors.Is(err, errNoConfig):
 		return nil, target, nil
-	case unsafe != nil:
-		return nil, target, unsafe
-	case err != nil && (errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS)):
+	case errors.As(err, &le) && (errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS)):
 		// A read-only config directory (e.g. a mounted secret) cannot hold
 		// the lock file; every writer replaces the file atomically, so read it
 		// unlocked.
