@@ -133,8 +133,8 @@ func TestFacadeJourneyDockerCredentialsQueries(t *testing.T) {
 					t.Errorf("%d calls", n)
 				}
 				a := creds.Config.Auths["registry.digitalocean.com"]
-				if a.Username != journeyUser || a.Password != journeyPassword || string(creds.Raw) != journeyCreds {
-					t.Errorf("credentials = %q %q %q", a.Username, a.Password, []byte(creds.Raw))
+				if a.Username != journeyUser || a.Secret != journeyPassword || string(creds.Raw) != journeyCreds {
+					t.Errorf("credentials = %q %q %q", a.Username, a.Secret, []byte(creds.Raw))
 				}
 				if req.NeverExpire != creds.ExpiresAt.IsZero() {
 					t.Errorf("ExpiresAt = %v", creds.ExpiresAt)
@@ -554,13 +554,13 @@ func TestFakeJourneyCredentialsEveryOption(t *testing.T) {
 			}
 		}
 		a := creds.Config.Auths[docrtest.DefaultRegistryHost]
-		if a.Username != last.Username || a.Password != last.Password {
+		if a.Username != last.Username || a.Secret != last.Password {
 			t.Errorf("%s: decoded credential differs from the issued one", tt.name)
 		}
-		if seen[a.Password] {
+		if seen[a.Secret] {
 			t.Errorf("%s: password reused; every issuance must mint a fresh one", tt.name)
 		}
-		seen[a.Password] = true
+		seen[a.Secret] = true
 	}
 }
 
@@ -589,7 +589,7 @@ func TestFakeJourneyLoginUseLogout(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := creds.Config.Auths[host]
-	if _, err := w.Store(ctx, dockerconfig.Credential{Host: host, Username: a.Username, Password: a.Password}); err != nil {
+	if _, err := w.Store(ctx, a); err != nil {
 		t.Fatal(err)
 	}
 	var cfg struct {
@@ -603,7 +603,7 @@ func TestFakeJourneyLoginUseLogout(t *testing.T) {
 	if err := json.Unmarshal(data, &cfg); err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Auths[host]["auth"] != a.Auth || cfg.Auths["ghcr.io"]["identitytoken"] != "keep-me" || !strings.Contains(string(cfg.Proxies), "proxy:3128") {
+	if cfg.Auths[host]["auth"] != a.Auth() || cfg.Auths["ghcr.io"]["identitytoken"] != "keep-me" || !strings.Contains(string(cfg.Proxies), "proxy:3128") {
 		t.Fatalf("config.json after login:\n%s", data)
 	}
 
@@ -612,7 +612,7 @@ func TestFakeJourneyLoginUseLogout(t *testing.T) {
 	if err != nil || !ok {
 		t.Fatalf("lookup: %v %v", ok, err)
 	}
-	if got := registryStatus(t, srv, stored.Username, stored.Password); got != http.StatusOK {
+	if got := registryStatus(t, srv, stored.Username, stored.Secret); got != http.StatusOK {
 		t.Fatalf("GET /v2/ with the stored credential = %d, want 200", got)
 	}
 
@@ -621,14 +621,14 @@ func TestFakeJourneyLoginUseLogout(t *testing.T) {
 	if err != nil || len(removed) != 1 {
 		t.Fatalf("remove = %v, %v", removed, err)
 	}
-	if err := c.RevokeCredential(ctx, removed[0].Password); err != nil {
+	if err := c.RevokeCredential(ctx, removed[0].Secret); err != nil {
 		t.Fatal(err)
 	}
 	r := lastRequest(t, srv, docrtest.OpOAuthRevoke)
 	if r.Method != http.MethodPost || r.Path != "/v1/oauth/revoke" || r.Header.Get("Content-Type") != "application/x-www-form-urlencoded" {
 		t.Errorf("revoke request %s %s %q", r.Method, r.Path, r.Header.Get("Content-Type"))
 	}
-	if got := registryStatus(t, srv, stored.Username, stored.Password); got != http.StatusUnauthorized {
+	if got := registryStatus(t, srv, stored.Username, stored.Secret); got != http.StatusUnauthorized {
 		t.Fatalf("GET /v2/ after logout = %d, want 401", got)
 	}
 	issued := srv.Credentials()

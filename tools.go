@@ -1,7 +1,8 @@
 //go:build tools
 
-// Package docr pins the code generator used by generate.go in go.mod, so that
+// This file pins the code generator used by generate.go in go.mod, so that
 // `go generate ./...` always runs the same oapi-codegen version.
+
 package docr
 
 import (

@@ -15,6 +15,7 @@ import (
 	"github.com/docker/cli/cli/config/types"
 
 	"github.com/docr-dev/docr/dockerconfig"
+	"github.com/docr-dev/docr/facade"
 )
 
 // mergeSizes are the numbers of auths entries in the existing config.json.
@@ -98,7 +99,7 @@ func BenchmarkMergeFile(b *testing.B) {
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
-				res, err := w.Store(ctx, dockerconfig.Credential{Host: loginHost, Username: "dop", Password: loginPasswords[i%2]})
+				res, err := w.Store(ctx, facade.Credential{Host: loginHost, Username: "dop", Secret: loginPasswords[i%2]})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -140,7 +141,7 @@ func BenchmarkMergeMemory(b *testing.B) {
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
-				out, changed, err := dockerconfig.Merge(data, dockerconfig.Credential{Host: loginHost, Username: "dop", Password: loginPasswords[i%2]})
+				out, changed, err := dockerconfig.Merge(data, facade.Credential{Host: loginHost, Username: "dop", Secret: loginPasswords[i%2]})
 				if err != nil || !changed || len(out) == 0 {
 					b.Fatal(err, changed)
 				}
@@ -175,7 +176,7 @@ func BenchmarkMergeMemory(b *testing.B) {
 // sync=false without them. fsync share = sync=true - sync=false.
 func BenchmarkFsync(b *testing.B) {
 	for _, n := range mergeSizes {
-		out, _, err := dockerconfig.Merge(existingConfig(b, n), dockerconfig.Credential{Host: loginHost, Username: "dop", Password: loginPasswords[0]})
+		out, _, err := dockerconfig.Merge(existingConfig(b, n), facade.Credential{Host: loginHost, Username: "dop", Secret: loginPasswords[0]})
 		if err != nil {
 			b.Fatal(err)
 		}

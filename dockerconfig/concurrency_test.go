@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gofrs/flock"
-
+	"github.com/docr-dev/docr/facade"
 	"github.com/docr-dev/docr/internal/testsupport/testctx"
+	"github.com/gofrs/flock"
 )
 
 // TestConcurrentStores: 20 goroutines and 5 processes each add a different
@@ -51,7 +51,7 @@ func TestConcurrentStores(t *testing.T) {
 			<-start
 			w, err := New(Options{Dir: dir, LockTimeout: time.Minute})
 			if err == nil {
-				_, err = w.Store(context.Background(), Credential{Host: fmt.Sprintf("g%d.example", i), Username: "user", Password: fmt.Sprintf("pw-%d", i)})
+				_, err = w.Store(context.Background(), facade.Credential{Host: fmt.Sprintf("g%d.example", i), Username: "user", Secret: fmt.Sprintf("pw-%d", i)})
 			}
 			if err != nil {
 				errs <- err

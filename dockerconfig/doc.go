@@ -20,6 +20,24 @@
 // or runs longer than Options.HelperTimeout (it is then killed) is an error
 // (*HelperError) naming the helper; docr never falls back to plaintext.
 //
+// # Helper processes
+//
+// A helper runs with docr's environment minus the variables that hold or
+// name the DigitalOcean API token (DIGITALOCEAN_TOKEN,
+// DIGITALOCEAN_ACCESS_TOKEN, DOCR_TOKEN_FILE): a credential store has no use
+// for them. docr's own helper (credHelpers value "docr") keeps them, as it
+// mints with that token. On Unix a helper runs in a process group of its
+// own, and its standard streams are pipes that docr reads: its stderr is
+// forwarded to Options.HelperStderr (at most 64 KiB a run, then one line
+// saying the rest was dropped), so a process the helper starts never holds
+// the caller's own stderr. When the caller's context ends or HelperTimeout
+// passes, docr kills the whole group, the helper and whatever it started
+// that stayed in it; a helper that exits while something it started keeps
+// its pipes open is given 2 seconds, then that group is killed too. A
+// helper that reads the terminal itself (rather than through an agent, as
+// pass does with gpg-agent's pinentry) is stopped by the terminal, being
+// outside the foreground process group, and times out.
+//
 // # Merge rules
 //
 // docr changes only what it owns: the auths entries of the hosts it is given
@@ -55,6 +73,38 @@
 // user's HOME leaves ~/.docker usable by that user. Extended attributes and
 // ACLs are not copied, as in docker.
 //
+// # Whose directory
+//
+// Before it reads, locks, runs a helper for or writes a config, docr checks
+// each directory it would use: the config directory (where config.json, or
+// the link to it, is) and, when config.json is a symbolic link, the
+// directory of its target, both followed through symbolic links. A
+// directory that does not exist yet is created 0700 and passes. Otherwise
+// (matching ErrUnsafeConfigDir, with the directory, the reason and the fix
+// in the message; nothing is touched):
+//
+//   - its owner must be the effective user or root, whom no file mode
+//     keeps out anyway. Run as root, docr accepts any owner: root updating a
+//     user's ~/.docker (sudo with that user's HOME) acts for that user, and
+//     keeps that user's ownership (see "Writing, modes and owner").
+//   - its group and others must not be able to write in it (chmod go-w):
+//     whoever may create, rename or delete names in the directory can plant
+//     the config docr reads (choosing its credsStore, its credHelpers and a
+//     0666 mode that docr would keep) or swap it between docr's read and
+//     write. The one exception is a sticky directory (chmod +t) that belongs
+//     to the effective user: others may not rename or delete what is in it,
+//     but they may still create names, so config.json there (the file or the
+//     link) must belong to the effective user too, checked again under the
+//     lock.
+//
+// Docker's own ~/.docker (created 0700 by docker and by docr) passes, as does
+// a DOCKER_CONFIG a CI system created for the job's user with the usual
+// umask 022. A directory made with umask 002 (group-writable) or 000 (world-
+// writable) is refused until chmod go-w; a shared directory such as /tmp
+// itself (sticky, but root's) is refused for users other than root. Parent
+// directories are not checked. Where files have no Unix owner and mode
+// (Windows) nothing is checked.
+//
 // # Bind mounts
 //
 // A config.json that is itself a mount point (e.g. bind-mounted into a
@@ -66,11 +116,16 @@
 //
 // # Locking
 //
-// Each read-modify-write holds an exclusive advisory lock (flock) on
-// config.json.lock in the config directory (beside config.json, even when
-// that is a symbolic link; the lock file itself is never followed through a
-// link, and one that is a link is refused), so concurrent docr processes and
-// goroutines never lose each other's entries; Lookup takes a shared lock.
+// Each read-modify-write holds an exclusive advisory lock (flock) on a lock
+// file beside the file that is really written: config.json.lock, or, when
+// config.json is a symbolic link, the target's name plus ".lock" in the
+// target's directory. So writers through different links to one file (two
+// config directories sharing a config.json) take the same lock, and the
+// cleanup of temporary files left by a crash runs under the lock of the
+// directory it cleans. If the link is changed while docr waits, the lock is
+// taken again beside the new target. The lock file itself is never followed
+// through a link (one that is a link is refused). Concurrent docr processes
+// and goroutines never lose each other's entries; Lookup takes a shared lock.
 // Waiting is bounded by Options.LockTimeout (ErrLockTimeout). The lock file
 // is left in place: removing it would race with other lockers. Credential
 // helpers run while the lock is held. docker

@@ -13,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/docr-dev/docr/facade"
 	"github.com/docr-dev/docr/internal/registryhost"
 )
 
@@ -24,15 +25,6 @@ const (
 
 // ConfigFileName is the name of Docker's client configuration file.
 const ConfigFileName = "config.json"
-
-// Credential is one registry login: the host (the key in auths, credHelpers
-// and the credential helpers' stores, e.g. "registry.digitalocean.com") and
-// the user name and password (for DigitalOcean, an API token) to send to it.
-type Credential struct {
-	Host     string
-	Username string
-	Password string
-}
 
 // Route says where the secret for a host is kept.
 type Route string
@@ -82,7 +74,8 @@ type Result struct {
 type Options struct {
 	// Dir is the Docker config directory. Empty means $DOCKER_CONFIG, else ~/.docker.
 	Dir string
-	// LockTimeout bounds the wait for config.json.lock. Zero means DefaultLockTimeout.
+	// LockTimeout bounds the wait for the config lock (config.json.lock, or
+	// the lock beside a symbolic link's target). Zero means DefaultLockTimeout.
 	LockTimeout time.Duration
 	// HelperTimeout bounds each credential helper run; a helper still running
 	// then is killed. Zero means DefaultHelperTimeout.
@@ -91,15 +84,19 @@ type Options struct {
 	// plaintext secrets) and debug lines. Nil discards them. No log line holds a secret.
 	Logger *slog.Logger
 	// HelperStderr receives the helpers' standard error, e.g. os.Stderr in a CLI so
-	// that prompts reach the user (docker does the same). Nil discards it. It is
-	// never copied into errors or logs. It must be safe for concurrent use if
-	// the Writer is used from several goroutines.
+	// that prompts reach the user (docker does the same). docr reads it from a
+	// pipe and forwards it (at most 64 KiB a run); the helper never gets this
+	// writer's file itself. Nil discards it. It is never copied into errors or
+	// logs. It must be safe for concurrent use if the Writer is used from
+	// several goroutines.
 	HelperStderr io.Writer
 }
 
 // Writer reads and updates one Docker config.json. It is safe for concurrent
 // use, including by several processes: every read-modify-write holds an
-// advisory lock on config.json.lock.
+// advisory lock beside the file really written (config.json.lock, or the
+// lock beside a symbolic link's target), so writers through other links to
+// the same file wait too.
 type Writer struct {
 	path          string
 	lockTimeout   time.Duration
@@ -196,18 +193,18 @@ func validHost(host string) error {
 
 // validCredential checks c. Its messages name the host only: the user name
 // of a DigitalOcean registry login is a token too.
-func validCredential(c Credential) error {
+func validCredential(c facade.Credential) error {
 	if err := validHost(c.Host); err != nil {
 		return err
 	}
 	switch {
 	case c.Username == "":
 		return fmt.Errorf("dockerconfig: empty user name for %s", c.Host)
-	case c.Password == "":
+	case c.Secret == "":
 		return fmt.Errorf("dockerconfig: empty password for %s", c.Host)
 	case strings.Contains(c.Username, ":"):
 		return fmt.Errorf("dockerconfig: user name for %s contains ':', which the auth field cannot represent", c.Host)
-	case !utf8.ValidString(c.Username) || !utf8.ValidString(c.Password):
+	case !utf8.ValidString(c.Username) || !utf8.ValidString(c.Secret):
 		return fmt.Errorf("dockerconfig: user name or password for %s is not valid UTF-8", c.Host)
 	case strings.IndexFunc(c.Username, unicode.IsControl) >= 0:
 		return fmt.Errorf("dockerconfig: user name for %s contains control characters", c.Host)
@@ -216,7 +213,7 @@ func validCredential(c Credential) error {
 }
 
 // validCredentials checks every credential and rejects a host given twice.
-func validCredentials(creds []Credential) error {
+func validCredentials(creds []facade.Credential) error {
 	seen := make(map[string]bool, len(creds))
 	for _, c := range creds {
 		if err := validCredential(c); err != nil {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/docr-dev/docr/facade"
 	"github.com/go-json-experiment/json/jsontext"
 )
 
@@ -489,13 +490,13 @@ func (d *document) putEntry(host string, m map[string]jsontext.Value) error {
 }
 
 // setPlainAuth makes auths[host].auth hold base64("user:password").
-func (d *document) setPlainAuth(c Credential) error {
+func (d *document) setPlainAuth(c facade.Credential) error {
 	m, _, err := d.entry(c.Host)
 	if err != nil {
 		return err
 	}
 	stripCredentialFields(m)
-	auth, err := quote(base64.StdEncoding.EncodeToString([]byte(c.Username + ":" + c.Password)))
+	auth, err := quote(base64.StdEncoding.EncodeToString([]byte(c.Username + ":" + c.Secret)))
 	if err != nil {
 		return err
 	}
@@ -569,10 +570,10 @@ func (d *document) unsetCredHelper(host, helper string) bool {
 // docker does: auth (base64 "user:password", split at the first colon), else
 // the username and password fields. found is false when the entry is absent
 // or holds no user name and password. Errors name the host, never a value.
-func (d *document) plainCredential(host string) (Credential, bool, error) {
+func (d *document) plainCredential(host string) (facade.Credential, bool, error) {
 	raw, ok := d.auths[host]
 	if !ok || isNull(raw) {
-		return Credential{}, false, nil
+		return facade.Credential{}, false, nil
 	}
 	var e struct {
 		Auth     string `json:"auth"`
@@ -580,26 +581,26 @@ func (d *document) plainCredential(host string) (Credential, bool, error) {
 		Password string `json:"password"`
 	}
 	if k := kind(raw); k != "an object" {
-		return Credential{}, false, invalid("has auths[%q] that is %s, not an object", host, k)
+		return facade.Credential{}, false, invalid("has auths[%q] that is %s, not an object", host, k)
 	}
 	if err := json.Unmarshal(raw, &e); err != nil {
-		return Credential{}, false, invalid("has auths[%q] with an auth, username or password that is not a string", host)
+		return facade.Credential{}, false, invalid("has auths[%q] with an auth, username or password that is not a string", host)
 	}
 	if e.Auth != "" {
 		dec, err := base64.StdEncoding.DecodeString(strings.TrimSpace(e.Auth))
 		if err != nil {
-			return Credential{}, false, invalid("has auths[%q].auth that is not valid base64", host)
+			return facade.Credential{}, false, invalid("has auths[%q].auth that is not valid base64", host)
 		}
 		user, pass, ok := strings.Cut(string(dec), ":")
 		if !ok {
-			return Credential{}, false, invalid("has auths[%q].auth that does not decode to user:password", host)
+			return facade.Credential{}, false, invalid("has auths[%q].auth that does not decode to user:password", host)
 		}
-		return Credential{Host: host, Username: user, Password: pass}, true, nil
+		return facade.Credential{Host: host, Username: user, Secret: pass}, true, nil
 	}
 	if e.Username != "" || e.Password != "" {
-		return Credential{Host: host, Username: e.Username, Password: e.Password}, true, nil
+		return facade.Credential{Host: host, Username: e.Username, Secret: e.Password}, true, nil
 	}
-	return Credential{}, false, nil
+	return facade.Credential{}, false, nil
 }
 
 // Merge adds creds to the config.json content existing as plaintext
@@ -616,7 +617,7 @@ func (d *document) plainCredential(host string) (Credential, bool, error) {
 // that is not a JSON object (or has duplicate keys or mistyped known keys),
 // and with ErrRoutedToHelper if credHelpers or credsStore would send a host
 // to a helper: Merge never writes plaintext where docker expects a helper.
-func Merge(existing []byte, creds ...Credential) (out []byte, changed bool, err error) {
+func Merge(existing []byte, creds ...facade.Credential) (out []byte, changed bool, err error) {
 	if err := validCredentials(creds); err != nil {
 		return nil, false, err
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/docr-dev/docr/facade"
 	"github.com/go-json-experiment/json/jsontext"
 )
 
@@ -223,7 +224,7 @@ func TestParseKeepsBytes(t *testing.T) {
 	if h := d.auths["h"]; string(h) != `{"auth":"eDp5","z":[ 1 ,"\u2028"]}` {
 		t.Errorf("auths[h] = %s", h)
 	}
-	if err := d.setPlainAuth(Credential{Host: "new", Username: "u", Password: "p"}); err != nil {
+	if err := d.setPlainAuth(facade.Credential{Host: "new", Username: "u", Secret: "p"}); err != nil {
 		t.Fatal(err)
 	}
 	out, err := d.encode()

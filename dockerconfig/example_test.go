@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/docr-dev/docr/dockerconfig"
+	"github.com/docr-dev/docr/facade"
 )
 
 // Store a registry login in a config that has no credential helper: the
@@ -27,7 +28,7 @@ func ExampleWriter_Store() {
 		return
 	}
 	ctx := context.Background()
-	res, err := w.Store(ctx, dockerconfig.Credential{Host: "registry.digitalocean.com", Username: "token", Password: "token"})
+	res, err := w.Store(ctx, facade.Credential{Host: "registry.digitalocean.com", Username: "token", Secret: "token"})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -38,11 +39,11 @@ func ExampleWriter_Store() {
 	fmt.Print(strings.ReplaceAll(string(b), "\t", "  "))
 
 	// Storing the same login again changes nothing and writes nothing.
-	res, _ = w.Store(ctx, dockerconfig.Credential{Host: "registry.digitalocean.com", Username: "token", Password: "token"})
+	res, _ = w.Store(ctx, facade.Credential{Host: "registry.digitalocean.com", Username: "token", Secret: "token"})
 	fmt.Println("written again:", res.Written)
 
 	removed, _ := w.Remove(ctx, "registry.digitalocean.com")
-	fmt.Printf("removed %s (password %q), to revoke\n", removed[0].Host, removed[0].Password)
+	fmt.Printf("removed %s (password %q), to revoke\n", removed[0].Host, removed[0].Secret)
 	// Output:
 	// written: true
 	// registry.digitalocean.com: config file (plaintext)
@@ -62,7 +63,7 @@ func ExampleWriter_Store() {
 // is kept.
 func ExampleMerge() {
 	out, changed, err := dockerconfig.Merge([]byte(`{"proxies":{"default":{"httpProxy":"http://proxy:3128"}}}`),
-		dockerconfig.Credential{Host: "registry.digitalocean.com", Username: "u", Password: "p"})
+		facade.Credential{Host: "registry.digitalocean.com", Username: "u", Secret: "p"})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -80,6 +81,46 @@ func ExampleMerge() {
 	//   "proxies": {
 	//     "default": {
 	//       "httpProxy": "http://proxy:3128"
+	//     }
+	//   }
+	// }
+}
+
+// StoreCredentials goes from minted credentials to a merged config.json in
+// one call. Here the credentials come from ParseCredentials on an answer
+// the API could have given; in a program they come from
+// facade.Client.DockerCredentials.
+func ExampleStoreCredentials() {
+	dir, err := os.MkdirTemp("", "docker-config")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	_ = os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"auths":{"ghcr.io":{"auth":"b3RoZXI6c2VjcmV0"}}}`), 0o600)
+
+	creds, err := facade.ParseCredentials([]byte(`{"auths":{"registry.digitalocean.com":{"auth":"dXNlcjpzZWNyZXQ="}}}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	res, err := dockerconfig.StoreCredentials(context.Background(), creds, dockerconfig.Options{Dir: dir})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(res.Hosts)
+	b, _ := os.ReadFile(filepath.Join(dir, "config.json"))
+	fmt.Print(strings.ReplaceAll(string(b), "\t", "  "))
+	// Output:
+	// [registry.digitalocean.com: config file (plaintext)]
+	// {
+	//   "auths": {
+	//     "ghcr.io": {
+	//       "auth": "b3RoZXI6c2VjcmV0"
+	//     },
+	//     "registry.digitalocean.com": {
+	//       "auth": "dXNlcjpzZWNyZXQ="
 	//     }
 	//   }
 	// }

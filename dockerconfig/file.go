@@ -159,13 +159,49 @@ func mkdirOwned(dir string) error {
 	return inheritOwner(dir, parent)
 }
 
-// lock takes the advisory lock config.json.lock in the config directory
-// (beside w.path as given, not beside a symlink's target), waiting at most
-// LockTimeout. The lock file is opened without following a symbolic link:
-// a link there is refused, so the lock never creates or touches a file
-// outside the config directory.
-func (w *Writer) lock(ctx context.Context, shared bool) (unlock func(), err error) {
-	lockPath := w.path + lockSuffix
+// lockTarget resolves w.path to the file that is really read and written
+// and takes the advisory lock beside it (target + ".lock"), waiting at most
+// LockTimeout: every writer of one file, through any link, then takes the
+// same lock. prepare, when not nil, runs on each resolved target before
+// the lock is taken (creating directories, checking them). If the link is
+// changed to point elsewhere while docr waits, the lock is dropped and
+// taken again beside the new target.
+func (w *Writer) lockTarget(ctx context.Context, shared bool, prepare func(target string) error) (target string, unlock func(), err error) {
+	for range maxSymlinks {
+		if target, err = resolveTarget(w.path); err != nil {
+			return "", nil, err
+		}
+		if prepare != nil {
+			if err := prepare(target); err != nil {
+				return target, nil, err
+			}
+		}
+		if unlock, err = w.lock(ctx, target+lockSuffix, shared); err != nil {
+			return target, nil, &lockError{err}
+		}
+		again, err := resolveTarget(w.path)
+		if err == nil && again == target {
+			return target, unlock, nil
+		}
+		unlock()
+		if err != nil {
+			return "", nil, err
+		}
+	}
+	return "", nil, fmt.Errorf("cannot lock the Docker config %s: its symbolic link kept changing while docr waited for the lock", w.path)
+}
+
+// lockError is an error of taking the lock itself (not of resolving the
+// target or preparing it): a reader may then go on without the lock.
+type lockError struct{ err error }
+
+func (e *lockError) Error() string { return e.err.Error() }
+func (e *lockError) Unwrap() error { return e.err }
+
+// lock takes the advisory lock at lockPath, waiting at most LockTimeout.
+// The lock file is opened without following a symbolic link: a link there
+// is refused, so the lock never creates or touches another file.
+func (w *Writer) lock(ctx context.Context, lockPath string, shared bool) (unlock func(), err error) {
 	f, err := openLockFile(lockPath)
 	if err != nil {
 		return nil, err
@@ -175,7 +211,7 @@ func (w *Writer) lock(ctx context.Context, shared bool) (unlock func(), err erro
 	t := time.NewTicker(lockRetry)
 	defer t.Stop()
 	lk := newLocker(f)
-	for {
+	for busy := false; ; busy = true {
 		release, err := lk.try(shared)
 		if err != nil {
 			_ = f.Close()
@@ -183,6 +219,13 @@ func (w *Writer) lock(ctx context.Context, shared bool) (unlock func(), err erro
 		}
 		if release != nil {
 			return release, nil
+		}
+		if !busy {
+			// Tests wait for this step to know that a writer is queued.
+			if err := w.step("lockBusy"); err != nil {
+				_ = f.Close()
+				return nil, err
+			}
 		}
 		select {
 		case <-t.C:

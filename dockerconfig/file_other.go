@@ -5,6 +5,7 @@ package dockerconfig
 import (
 	"io/fs"
 	"os"
+	"os/exec"
 
 	"github.com/gofrs/flock"
 )
@@ -48,3 +49,14 @@ func (l locker) try(shared bool) (release func(), err error) {
 	}
 	return func() { _ = l.fl.Unlock(); _ = l.f.Close() }, nil
 }
+
+// fileOwner is unknown where files have no Unix owner: the directory rule
+// is not applied there.
+func fileOwner(fs.FileInfo) (uid int, ok bool) { return 0, false }
+
+// ownProcessGroup leaves cmd as it is where there are no Unix process
+// groups: cancelling it kills its process only.
+func ownProcessGroup(*exec.Cmd) {}
+
+// killGroup does nothing where there are no Unix process groups.
+func killGroup(*exec.Cmd) error { return nil }

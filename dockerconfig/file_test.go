@@ -303,13 +303,14 @@ func TestSymlinks(t *testing.T) {
 			if fi, _ := os.Stat(target); fi.Mode() != wantMode {
 				t.Errorf("target mode %v, want %v", fi.Mode(), wantMode)
 			}
-			// The lock lives in the config directory, beside the link, and
-			// never beside the link's target (issue 12, case 12).
-			if fi, err := os.Lstat(link + ".lock"); err != nil || !fi.Mode().IsRegular() {
-				t.Errorf("no lock file in the config directory: %v", err)
+			// The lock lives beside what is written, the link's target, so
+			// that writers through other links to it take the same lock
+			// (issue 22, item 8); none is made beside the link.
+			if fi, err := os.Lstat(target + ".lock"); err != nil || !fi.Mode().IsRegular() {
+				t.Errorf("no lock file beside the link's target: %v", err)
 			}
-			if fileExists(target + ".lock") {
-				t.Error("a lock file was created beside the link's target, outside the config directory")
+			if fileExists(link + ".lock") {
+				t.Error("a lock file was created beside the link, which another link to the same file would not take")
 			}
 			assertNoTemp(t, filepath.Dir(target))
 			assertNoTemp(t, filepath.Join(root, "cfg"))

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"os/exec"
 	"syscall"
 )
 
@@ -98,4 +99,34 @@ func (l locker) try(shared bool) (release func(), err error) {
 		}
 		return nil, err
 	}
+}
+
+// fileOwner is the uid that owns fi's file.
+func fileOwner(fi fs.FileInfo) (uid int, ok bool) {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, false
+	}
+	return int(st.Uid), true
+}
+
+// ownProcessGroup makes cmd start in a process group of its own, and the
+// end of its context kill that whole group, not only cmd's process: a
+// child the helper started and left running (and holding its pipes) ends
+// with it.
+func ownProcessGroup(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return killGroup(cmd) }
+}
+
+// killGroup sends SIGKILL to the process group ownProcessGroup gave cmd.
+func killGroup(cmd *exec.Cmd) error {
+	if cmd.Process == nil || cmd.SysProcAttr == nil || !cmd.SysProcAttr.Setpgid {
+		return nil
+	}
+	err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	if errors.Is(err, syscall.ESRCH) {
+		return os.ErrProcessDone
+	}
+	return err
 }

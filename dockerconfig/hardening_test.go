@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/docr-dev/docr/facade"
 )
 
 // envCrashStep makes a re-executed test binary store a credential and die
@@ -58,7 +60,7 @@ func crashChild(step string) int {
 		}
 		return nil
 	}
-	_, err = w.Store(context.Background(), Credential{Host: crashChildHost, Username: "user", Password: "crash-secret"})
+	_, err = w.Store(context.Background(), facade.Credential{Host: crashChildHost, Username: "user", Secret: "crash-secret"})
 	fmt.Fprintf(os.Stderr, "the child was not killed at step %s: %v\n", step, err)
 	return 3
 }
@@ -317,11 +319,11 @@ func TestHardeningSymlinkToAnotherFilesystem(t *testing.T) {
 			if fi, _ := os.Stat(target); fi.Mode() != tt.mode {
 				t.Errorf("target mode %v, want %v", fi.Mode(), tt.mode)
 			}
-			if fi, err := os.Lstat(filepath.Join(cfgDir, "config.json.lock")); err != nil || !fi.Mode().IsRegular() {
-				t.Errorf("no lock in the config directory: %v", err)
+			if fi, err := os.Lstat(target + ".lock"); err != nil || !fi.Mode().IsRegular() {
+				t.Errorf("no lock beside the link's target: %v", err)
 			}
-			if real, _ := filepath.EvalSymlinks(cfgDir); filepath.Dir(target) != real && fileExists(target+".lock") {
-				t.Error("a lock beside the link's target, outside the config directory")
+			if real, _ := filepath.EvalSymlinks(cfgDir); filepath.Dir(target) != real && fileExists(filepath.Join(cfgDir, "config.json.lock")) {
+				t.Error("a lock beside the link, which another link to the same file would not take")
 			}
 			assertNoTemp(t, filepath.Dir(target))
 			assertNoTemp(t, local)
@@ -481,16 +483,16 @@ func FuzzPlainAuth(f *testing.F) {
 			}
 		case found && auth != "":
 			dec, derr := base64.StdEncoding.DecodeString(strings.TrimSpace(auth))
-			if derr != nil || c.Username+":"+c.Password != string(dec) || strings.Contains(c.Username, ":") {
-				t.Fatalf("decoded %q/%q from %q", c.Username, c.Password, auth)
+			if derr != nil || c.Username+":"+c.Secret != string(dec) || strings.Contains(c.Username, ":") {
+				t.Fatalf("decoded %q/%q from %q", c.Username, c.Secret, auth)
 			}
 		case found:
-			if c.Username != user || c.Password != pass {
-				t.Fatalf("username/password fields read as %q/%q", c.Username, c.Password)
+			if c.Username != user || c.Secret != pass {
+				t.Fatalf("username/password fields read as %q/%q", c.Username, c.Secret)
 			}
 		}
 		// Round trip: a valid credential written by Merge reads back exactly.
-		cred := Credential{Host: host, Username: user, Password: pass}
+		cred := facade.Credential{Host: host, Username: user, Secret: pass}
 		if validCredential(cred) != nil {
 			return
 		}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/docker/docker-credential-helpers/client"
 	"github.com/docker/docker-credential-helpers/credentials"
+	"github.com/docr-dev/docr/facade"
 )
 
 const (
@@ -25,6 +27,9 @@ const (
 	helperWaitDelay = 2 * time.Second
 	// maxHelperOutput caps what is kept of a helper's stdout.
 	maxHelperOutput = 1 << 20
+	// maxHelperStderr caps what is forwarded of one helper run's stderr to
+	// Options.HelperStderr; the rest is read and dropped.
+	maxHelperStderr = 64 << 10
 	// maxDetail caps the helper message quoted in an error.
 	maxDetail = 200
 )
@@ -125,10 +130,10 @@ func (h *helper) program(args ...string) client.Program {
 }
 
 // store saves c in the helper.
-func (h *helper) store(c Credential) error {
+func (h *helper) store(c facade.Credential) error {
 	h.w.log.Debug("running credential helper", "helper", h.prog, "action", "store", "host", c.Host)
 	h.last = nil
-	err := client.Store(h.program, &credentials.Credentials{ServerURL: c.Host, Username: c.Username, Secret: c.Password})
+	err := client.Store(h.program, &credentials.Credentials{ServerURL: c.Host, Username: c.Username, Secret: c.Secret})
 	if err != nil {
 		return h.fail("store", c.Host, false)
 	}
@@ -136,25 +141,25 @@ func (h *helper) store(c Credential) error {
 }
 
 // get reads the credential for host; found is false when the helper has none.
-func (h *helper) get(host string) (Credential, bool, error) {
+func (h *helper) get(host string) (facade.Credential, bool, error) {
 	h.w.log.Debug("running credential helper", "helper", h.prog, "action", "get", "host", host)
 	h.last = nil
 	got, err := client.Get(h.program, host)
 	if err != nil {
 		if credentials.IsErrCredentialsNotFound(err) {
-			return Credential{}, false, nil
+			return facade.Credential{}, false, nil
 		}
-		return Credential{}, false, h.fail("get", host, true)
+		return facade.Credential{}, false, h.fail("get", host, true)
 	}
 	if got.Username == "" && got.Secret == "" {
-		return Credential{}, false, nil
+		return facade.Credential{}, false, nil
 	}
-	return Credential{Host: host, Username: got.Username, Password: got.Secret}, true, nil
+	return facade.Credential{Host: host, Username: got.Username, Secret: got.Secret}, true, nil
 }
 
 // erase removes the credential for host; a helper that has none is fine.
 // known is redacted from any helper message.
-func (h *helper) erase(host string, known *Credential) error {
+func (h *helper) erase(host string, known *facade.Credential) error {
 	h.w.log.Debug("running credential helper", "helper", h.prog, "action", "erase", "host", host)
 	h.last = nil
 	if err := client.Erase(h.program, host); err != nil {
@@ -199,11 +204,11 @@ func (h *helper) fail(action, host string, quote bool, secrets ...string) error 
 }
 
 // secretForms lists the ways c's secrets could show up in a helper message.
-func secretForms(c Credential) []string {
-	forms := []string{c.Password, c.Username,
-		base64.StdEncoding.EncodeToString([]byte(c.Username + ":" + c.Password)),
-		base64.StdEncoding.EncodeToString([]byte(c.Password))}
-	if q, err := json.Marshal(c.Password); err == nil {
+func secretForms(c facade.Credential) []string {
+	forms := []string{c.Secret, c.Username,
+		base64.StdEncoding.EncodeToString([]byte(c.Username + ":" + c.Secret)),
+		base64.StdEncoding.EncodeToString([]byte(c.Secret))}
+	if q, err := json.Marshal(c.Secret); err == nil {
 		forms = append(forms, string(q[1:len(q)-1]))
 	}
 	return forms
@@ -246,11 +251,16 @@ type helperProgram struct {
 // Input sets the helper's stdin.
 func (p *helperProgram) Input(in io.Reader) { p.stdin = in }
 
-// Output runs the helper and returns its stdout. A helper still running after
-// HelperTimeout is killed, and its pipes are closed at most helperWaitDelay
-// later even if a child process still holds them. The helper is not put in a
-// process group of its own so that helpers asking for a passphrase on the
-// terminal (pass with pinentry-curses) keep working.
+// Output runs the helper and returns its stdout. The helper runs in a
+// process group of its own (on Unix), with stdin, stdout and stderr on pipes
+// that docr reads: its stderr is forwarded to Options.HelperStderr (at most
+// maxHelperStderr bytes), never handed docr's own, so nothing the helper
+// starts can hold docr's output open. When the caller's context ends or
+// HelperTimeout passes, the whole group is killed (the helper and whatever
+// it started that stayed in its group). A helper that exits while a process
+// it started keeps its pipes open is given helperWaitDelay, then its group
+// is killed and the pipes closed. The helper's environment is docr's minus
+// the API token variables (see helperEnv).
 func (p *helperProgram) Output() ([]byte, error) {
 	withTimeout := context.WithTimeout
 	if p.h.w.helperDeadline != nil {
@@ -261,9 +271,15 @@ func (p *helperProgram) Output() ([]byte, error) {
 	cmd := exec.CommandContext(ctx, p.h.bin, p.args...)
 	cmd.Stdin = p.stdin
 	cmd.Stdout = &p.stdout
-	cmd.Stderr = p.h.w.helperStderr
+	cmd.Stderr = &forwarder{w: p.h.w.helperStderr, left: maxHelperStderr}
+	cmd.Env = helperEnv(strings.TrimPrefix(p.h.prog, helperPrefix), os.Environ())
 	cmd.WaitDelay = helperWaitDelay
+	ownProcessGroup(cmd)
 	p.err = cmd.Run()
+	if errors.Is(p.err, exec.ErrWaitDelay) {
+		// The helper exited; what it left behind holds the pipes.
+		_ = killGroup(cmd)
+	}
 	if p.err != nil {
 		p.ctxErr = ctx.Err()
 		p.parentErr = p.h.ctx.Err()
@@ -275,6 +291,52 @@ func (p *helperProgram) Output() ([]byte, error) {
 		return nil, ErrHelperReply
 	}
 	return p.stdout.Bytes(), nil
+}
+
+// helperEnv is the environment a helper runs with: env without the
+// variables that hold or name the DigitalOcean API token
+// (facade.EnvToken, facade.EnvAccessToken, facade.EnvTokenFile), which a
+// credential store has no use for. docr's own helper (name "docr") keeps
+// them: it mints credentials with that token.
+func helperEnv(name string, env []string) []string {
+	if name == "docr" {
+		return env
+	}
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		switch {
+		case strings.EqualFold(k, facade.EnvToken), strings.EqualFold(k, facade.EnvAccessToken), strings.EqualFold(k, facade.EnvTokenFile):
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
+}
+
+// forwarder passes what a helper writes on stderr on to w, up to left
+// bytes, then one line saying the rest was dropped. It reports everything
+// as written, so that the helper is never blocked or failed by the cap.
+// Errors of w are ignored for the same reason.
+type forwarder struct {
+	w    io.Writer
+	left int
+	cut  bool
+}
+
+func (f *forwarder) Write(p []byte) (int, error) {
+	switch {
+	case len(p) <= f.left:
+		_, _ = f.w.Write(p)
+		f.left -= len(p)
+	case !f.cut:
+		if f.left > 0 {
+			_, _ = f.w.Write(p[:f.left])
+		}
+		f.left, f.cut = 0, true
+		_, _ = io.WriteString(f.w, "\n[docr: the rest of the credential helper's standard error was dropped]\n")
+	}
+	return len(p), nil
 }
 
 // cappedBuffer keeps the first maxHelperOutput bytes written to it and

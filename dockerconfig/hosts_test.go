@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/docr-dev/docr/facade"
 	"github.com/docr-dev/docr/internal/registryhost"
 )
 
@@ -38,7 +39,7 @@ func TestLookAlikeHostsRefused(t *testing.T) {
 				t.Fatal(err)
 			}
 			calls := map[string]error{}
-			_, err = w.Store(ctx, Credential{Host: host, Username: "u", Password: "SECRET-PASSWORD"})
+			_, err = w.Store(ctx, facade.Credential{Host: host, Username: "u", Secret: "SECRET-PASSWORD"})
 			calls["Store"] = err
 			_, _, err = w.Lookup(ctx, host)
 			calls["Lookup"] = err

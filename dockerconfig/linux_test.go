@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/docr-dev/docr/facade"
 )
 
 // TestBindMountReal: with a config.json that really is a bind mount, rename
@@ -59,7 +61,8 @@ func TestConfigUnreadableAsOtherUser(t *testing.T) {
 		t.Skip("see TestConfigUnreadableNonRoot")
 	}
 	// Everything the child touches must be reachable by uid 65534, which
-	// t.TempDir's 0700 parents are not.
+	// t.TempDir's 0700 parents are not. The config directory is the
+	// child's own (0700): docr refuses one others may write in.
 	base, err := os.MkdirTemp("", "dockerconfig-unreadable-")
 	if err != nil {
 		t.Fatal(err)
@@ -69,10 +72,16 @@ func TestConfigUnreadableAsOtherUser(t *testing.T) {
 	copyFile(t, os.Args[0], bin, 0o755)
 	dir := filepath.Join(base, "docker")
 	for _, d := range []string{base, dir} {
-		_ = os.MkdirAll(d, 0o777)
-		if err := os.Chmod(d, 0o777); err != nil {
+		_ = os.MkdirAll(d, 0o755)
+		if err := os.Chmod(d, 0o755); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if err := os.Chown(dir, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		t.Fatal(err)
 	}
 	cfg := filepath.Join(dir, "config.json")
 	const content = `{"auths":{}}`
@@ -137,7 +146,7 @@ func TestLookupReadOnlyMount(t *testing.T) {
 	var logs syncBuffer
 	w := newWriter(t, ro, &logs)
 	c, found, err := w.Lookup(ctx, "h")
-	if err != nil || !found || c != (Credential{"h", "u", "p"}) {
+	if err != nil || !found || c != (facade.Credential{Host: "h", Username: "u", Secret: "p"}) {
 		t.Errorf("Lookup = %+v %v %v", c, found, err)
 	}
 	if !strings.Contains(logs.String(), "without a lock") {

@@ -19,10 +19,10 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
+	"github.com/docr-dev/docr/facade"
 	"github.com/docr-dev/docr/internal/testsupport/testctx"
 	"github.com/docr-dev/docr/internal/testsupport/testguard"
+	"go.uber.org/goleak"
 )
 
 // Environment switches for child processes (TestMain re-executes the test
@@ -85,7 +85,7 @@ func testMain(m *testing.M) int {
 func childMain() int {
 	w, err := New(Options{LockTimeout: time.Minute})
 	if err == nil {
-		_, err = w.Store(context.Background(), Credential{Host: os.Getenv(envChildHost), Username: "user", Password: "pw-" + os.Getenv(envChildHost)})
+		_, err = w.Store(context.Background(), facade.Credential{Host: os.Getenv(envChildHost), Username: "user", Secret: "pw-" + os.Getenv(envChildHost)})
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

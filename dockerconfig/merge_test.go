@@ -9,9 +9,11 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/docr-dev/docr/facade"
 )
 
-var doCred = Credential{Host: "registry.digitalocean.com", Username: "tok", Password: "tok"}
+var doCred = facade.Credential{Host: "registry.digitalocean.com", Username: "tok", Secret: "tok"}
 
 // TestMerge is the table of merge rules: docr changes only the auths entries
 // of the hosts it is given, keeps every other key verbatim, and writes
@@ -22,24 +24,24 @@ func TestMerge(t *testing.T) {
 	tests := []struct {
 		name     string
 		existing string
-		creds    []Credential
+		creds    []facade.Credential
 		want     string // exact output
 		changed  bool
 	}{{
 		name:    "no file: new document",
-		creds:   []Credential{doCred},
+		creds:   []facade.Credential{doCred},
 		want:    "{\n\t\"auths\": {\n\t\t\"registry.digitalocean.com\": {\n\t\t\t\"auth\": \"" + auth + "\"\n\t\t}\n\t}\n}\n",
 		changed: true,
 	}, {
 		name:     "empty object",
 		existing: `{}`,
-		creds:    []Credential{doCred},
+		creds:    []facade.Credential{doCred},
 		want:     "{\n\t\"auths\": {\n\t\t\"registry.digitalocean.com\": {\n\t\t\t\"auth\": \"" + auth + "\"\n\t\t}\n\t}\n}\n",
 		changed:  true,
 	}, {
 		name:     "unknown and known top-level keys kept, sorted, not HTML-escaped",
 		existing: `{"x-anything":{"deep":[1,2,{"a":"<b>&"}]},"proxies":{"default":{"httpProxy":"http://p:3128","noProxy":"*.local"}},"currentContext":"desktop-linux","HttpHeaders":{"User-Agent":"me"},"psFormat":"table {{.ID}}","big":12345678901234567890123,"float":1.50e+3}`,
-		creds:    []Credential{doCred},
+		creds:    []facade.Credential{doCred},
 		want: "{\n\t\"HttpHeaders\": {\n\t\t\"User-Agent\": \"me\"\n\t},\n\t\"auths\": {\n\t\t\"registry.digitalocean.com\": {\n\t\t\t\"auth\": \"" + auth + "\"\n\t\t}\n\t},\n" +
 			"\t\"big\": 12345678901234567890123,\n\t\"currentContext\": \"desktop-linux\",\n\t\"float\": 1.50e+3,\n" +
 			"\t\"proxies\": {\n\t\t\"default\": {\n\t\t\t\"httpProxy\": \"http://p:3128\",\n\t\t\t\"noProxy\": \"*.local\"\n\t\t}\n\t},\n" +
@@ -48,50 +50,50 @@ func TestMerge(t *testing.T) {
 	}, {
 		name:     "other auths entries kept with all their fields",
 		existing: `{"auths":{"ghcr.io":{"auth":"Z2g6eA==","identitytoken":"idt","x-extra":true},"https://index.docker.io/v1/":{}}}`,
-		creds:    []Credential{doCred},
+		creds:    []facade.Credential{doCred},
 		want: "{\n\t\"auths\": {\n\t\t\"ghcr.io\": {\n\t\t\t\"auth\": \"Z2g6eA==\",\n\t\t\t\"identitytoken\": \"idt\",\n\t\t\t\"x-extra\": true\n\t\t},\n" +
 			"\t\t\"https://index.docker.io/v1/\": {},\n\t\t\"registry.digitalocean.com\": {\n\t\t\t\"auth\": \"" + auth + "\"\n\t\t}\n\t}\n}\n",
 		changed: true,
 	}, {
 		name:     "owned entry: secret fields replaced (any case), email and unknown fields kept",
 		existing: `{"auths":{"registry.digitalocean.com":{"Auth":"b2xkOm9sZA==","username":"old","password":"old","identitytoken":"stale","registrytoken":"rt","email":"a@b.c","x-note":"keep"}}}`,
-		creds:    []Credential{doCred},
+		creds:    []facade.Credential{doCred},
 		want:     "{\n\t\"auths\": {\n\t\t\"registry.digitalocean.com\": {\n\t\t\t\"auth\": \"" + auth + "\",\n\t\t\t\"email\": \"a@b.c\",\n\t\t\t\"x-note\": \"keep\"\n\t\t}\n\t}\n}\n",
 		changed:  true,
 	}, {
 		name:     "same credential already there in other formatting: unchanged, input returned",
 		existing: `{"auths":{"registry.digitalocean.com":{ "auth" : "` + auth + `" }},"proxies":{}}`,
-		creds:    []Credential{doCred},
+		creds:    []facade.Credential{doCred},
 		want:     `{"auths":{"registry.digitalocean.com":{ "auth" : "` + auth + `" }},"proxies":{}}`,
 		changed:  false,
 	}, {
 		name:     "new password replaces the old one",
 		existing: `{"auths":{"registry.digitalocean.com":{"auth":"` + b64("tok:old") + `"}}}`,
-		creds:    []Credential{doCred},
+		creds:    []facade.Credential{doCred},
 		want:     "{\n\t\"auths\": {\n\t\t\"registry.digitalocean.com\": {\n\t\t\t\"auth\": \"" + auth + "\"\n\t\t}\n\t}\n}\n",
 		changed:  true,
 	}, {
 		name:     "auths null becomes an object; credHelpers and credsStore null mean unset",
 		existing: `{"auths":null,"credHelpers":null,"credsStore":null}`,
-		creds:    []Credential{doCred},
+		creds:    []facade.Credential{doCred},
 		want:     "{\n\t\"auths\": {\n\t\t\"registry.digitalocean.com\": {\n\t\t\t\"auth\": \"" + auth + "\"\n\t\t}\n\t},\n\t\"credHelpers\": null,\n\t\"credsStore\": null\n}\n",
 		changed:  true,
 	}, {
 		name:     "owned entry null",
 		existing: `{"auths":{"registry.digitalocean.com":null}}`,
-		creds:    []Credential{doCred},
+		creds:    []facade.Credential{doCred},
 		want:     "{\n\t\"auths\": {\n\t\t\"registry.digitalocean.com\": {\n\t\t\t\"auth\": \"" + auth + "\"\n\t\t}\n\t}\n}\n",
 		changed:  true,
 	}, {
 		name:     "empty credsStore and a credHelper for another host route to the file",
 		existing: `{"credsStore":"","credHelpers":{"gcr.io":"gcloud","registry.digitalocean.com":""}}`,
-		creds:    []Credential{doCred},
+		creds:    []facade.Credential{doCred},
 		want:     "{\n\t\"auths\": {\n\t\t\"registry.digitalocean.com\": {\n\t\t\t\"auth\": \"" + auth + "\"\n\t\t}\n\t},\n\t\"credHelpers\": {\n\t\t\"gcr.io\": \"gcloud\",\n\t\t\"registry.digitalocean.com\": \"\"\n\t},\n\t\"credsStore\": \"\"\n}\n",
 		changed:  true,
 	}, {
 		name:     "password with colons and unicode; two hosts",
 		existing: `{}`,
-		creds:    []Credential{{Host: "a.example", Username: "u", Password: "p:a:ß"}, {Host: "b.example", Username: "v", Password: "<&>"}},
+		creds:    []facade.Credential{{Host: "a.example", Username: "u", Secret: "p:a:ß"}, {Host: "b.example", Username: "v", Secret: "<&>"}},
 		want:     "{\n\t\"auths\": {\n\t\t\"a.example\": {\n\t\t\t\"auth\": \"" + b64("u:p:a:ß") + "\"\n\t\t},\n\t\t\"b.example\": {\n\t\t\t\"auth\": \"" + b64("v:<&>") + "\"\n\t\t}\n\t}\n}\n",
 		changed:  true,
 	}, {
@@ -132,38 +134,38 @@ func TestMergeErrors(t *testing.T) {
 	tests := []struct {
 		name     string
 		existing string
-		creds    []Credential
+		creds    []facade.Credential
 		want     string
 		is       error
 	}{
-		{"credsStore routes to a helper", `{"credsStore":"desktop"}`, []Credential{doCred}, "docker-credential-desktop", ErrRoutedToHelper},
-		{"credHelpers routes to a helper", `{"credHelpers":{"registry.digitalocean.com":"pass"}}`, []Credential{doCred}, "docker-credential-pass", ErrRoutedToHelper},
-		{"empty host", `{}`, []Credential{{Username: "u", Password: "SECRET"}}, "invalid registry host: empty", nil},
-		{"host with a space", `{}`, []Credential{{Host: "a b", Username: "u", Password: "SECRET"}}, "spaces", nil},
-		{"host with invalid UTF-8", `{}`, []Credential{{Host: "a\xffb", Username: "u", Password: "SECRET"}}, "invalid UTF-8", nil},
-		{"empty user", `{}`, []Credential{{Host: "h", Password: "SECRET"}}, "empty user name for h", nil},
-		{"empty password", `{}`, []Credential{{Host: "h", Username: "u"}}, "empty password for h", nil},
-		{"colon in user", `{}`, []Credential{{Host: "h", Username: "a:b", Password: "SECRET"}}, "contains ':'", nil},
-		{"control character in user", `{}`, []Credential{{Host: "h", Username: "a\nb", Password: "SECRET"}}, "control characters", nil},
-		{"password not UTF-8", `{}`, []Credential{{Host: "h", Username: "u", Password: "SECRET\xff"}}, "not valid UTF-8", nil},
-		{"host twice", `{}`, []Credential{{Host: "h", Username: "u", Password: "SECRET"}, {Host: "h", Username: "u", Password: "SECRET2"}}, "given twice", nil},
-		{"not JSON", `{"auths":`, []Credential{doCred}, "not valid JSON (syntax error at byte offset 9)", ErrInvalidConfig},
-		{"array", `[]`, []Credential{doCred}, "holds an array, not a JSON object", ErrInvalidConfig},
-		{"null", `null`, []Credential{doCred}, "holds null", ErrInvalidConfig},
-		{"whitespace", " \n\t", []Credential{doCred}, "only whitespace", ErrInvalidConfig},
-		{"invalid UTF-8", "{\"a\":\"\xff\"}", []Credential{doCred}, "not valid UTF-8 (bad byte at offset 6)", ErrInvalidConfig},
-		{"byte order mark", "\ufeff{}", []Credential{doCred}, "not valid JSON", ErrInvalidConfig},
-		{"trailing data", `{} {}`, []Credential{doCred}, "not valid JSON", ErrInvalidConfig},
-		{"duplicate top-level key", `{"auths":{},"auths":{}}`, []Credential{doCred}, `the key "auths" twice`, ErrInvalidConfig},
-		{"duplicate key by escape", `{"a":1,"\u0061":2}`, []Credential{doCred}, `the key "a" twice`, ErrInvalidConfig},
-		{"duplicate auths host", `{"auths":{"h":{},"h":{}}}`, []Credential{doCred}, `the key "h" twice in "auths"`, ErrInvalidConfig},
-		{"duplicate field in owned entry", `{"auths":{"registry.digitalocean.com":{"auth":"a","auth":"b"}}}`, []Credential{doCred}, `twice in auths["registry.digitalocean.com"]`, ErrInvalidConfig},
-		{"auths is an array", `{"auths":[]}`, []Credential{doCred}, `"auths" that is an array, not an object`, ErrInvalidConfig},
-		{"owned entry is a string", `{"auths":{"registry.digitalocean.com":"x"}}`, []Credential{doCred}, `auths["registry.digitalocean.com"] that is a string`, ErrInvalidConfig},
-		{"credsStore is a number", `{"credsStore":1}`, []Credential{doCred}, `"credsStore" that is a number`, ErrInvalidConfig},
-		{"credHelpers value is an object", `{"credHelpers":{"h":{}}}`, []Credential{doCred}, `credHelpers["h"] that is an object`, ErrInvalidConfig},
-		{"Auths spelled otherwise", `{"Auths":{}}`, []Credential{doCred}, `"Auths", which Docker reads as "auths"`, ErrInvalidConfig},
-		{"credsstore spelled otherwise", `{"credsstore":"x"}`, []Credential{doCred}, `which Docker reads as "credsStore"`, ErrInvalidConfig},
+		{"credsStore routes to a helper", `{"credsStore":"desktop"}`, []facade.Credential{doCred}, "docker-credential-desktop", ErrRoutedToHelper},
+		{"credHelpers routes to a helper", `{"credHelpers":{"registry.digitalocean.com":"pass"}}`, []facade.Credential{doCred}, "docker-credential-pass", ErrRoutedToHelper},
+		{"empty host", `{}`, []facade.Credential{{Username: "u", Secret: "SECRET"}}, "invalid registry host: empty", nil},
+		{"host with a space", `{}`, []facade.Credential{{Host: "a b", Username: "u", Secret: "SECRET"}}, "spaces", nil},
+		{"host with invalid UTF-8", `{}`, []facade.Credential{{Host: "a\xffb", Username: "u", Secret: "SECRET"}}, "invalid UTF-8", nil},
+		{"empty user", `{}`, []facade.Credential{{Host: "h", Secret: "SECRET"}}, "empty user name for h", nil},
+		{"empty password", `{}`, []facade.Credential{{Host: "h", Username: "u"}}, "empty password for h", nil},
+		{"colon in user", `{}`, []facade.Credential{{Host: "h", Username: "a:b", Secret: "SECRET"}}, "contains ':'", nil},
+		{"control character in user", `{}`, []facade.Credential{{Host: "h", Username: "a\nb", Secret: "SECRET"}}, "control characters", nil},
+		{"password not UTF-8", `{}`, []facade.Credential{{Host: "h", Username: "u", Secret: "SECRET\xff"}}, "not valid UTF-8", nil},
+		{"host twice", `{}`, []facade.Credential{{Host: "h", Username: "u", Secret: "SECRET"}, {Host: "h", Username: "u", Secret: "SECRET2"}}, "given twice", nil},
+		{"not JSON", `{"auths":`, []facade.Credential{doCred}, "not valid JSON (syntax error at byte offset 9)", ErrInvalidConfig},
+		{"array", `[]`, []facade.Credential{doCred}, "holds an array, not a JSON object", ErrInvalidConfig},
+		{"null", `null`, []facade.Credential{doCred}, "holds null", ErrInvalidConfig},
+		{"whitespace", " \n\t", []facade.Credential{doCred}, "only whitespace", ErrInvalidConfig},
+		{"invalid UTF-8", "{\"a\":\"\xff\"}", []facade.Credential{doCred}, "not valid UTF-8 (bad byte at offset 6)", ErrInvalidConfig},
+		{"byte order mark", "\ufeff{}", []facade.Credential{doCred}, "not valid JSON", ErrInvalidConfig},
+		{"trailing data", `{} {}`, []facade.Credential{doCred}, "not valid JSON", ErrInvalidConfig},
+		{"duplicate top-level key", `{"auths":{},"auths":{}}`, []facade.Credential{doCred}, `the key "auths" twice`, ErrInvalidConfig},
+		{"duplicate key by escape", `{"a":1,"\u0061":2}`, []facade.Credential{doCred}, `the key "a" twice`, ErrInvalidConfig},
+		{"duplicate auths host", `{"auths":{"h":{},"h":{}}}`, []facade.Credential{doCred}, `the key "h" twice in "auths"`, ErrInvalidConfig},
+		{"duplicate field in owned entry", `{"auths":{"registry.digitalocean.com":{"auth":"a","auth":"b"}}}`, []facade.Credential{doCred}, `twice in auths["registry.digitalocean.com"]`, ErrInvalidConfig},
+		{"auths is an array", `{"auths":[]}`, []facade.Credential{doCred}, `"auths" that is an array, not an object`, ErrInvalidConfig},
+		{"owned entry is a string", `{"auths":{"registry.digitalocean.com":"x"}}`, []facade.Credential{doCred}, `auths["registry.digitalocean.com"] that is a string`, ErrInvalidConfig},
+		{"credsStore is a number", `{"credsStore":1}`, []facade.Credential{doCred}, `"credsStore" that is a number`, ErrInvalidConfig},
+		{"credHelpers value is an object", `{"credHelpers":{"h":{}}}`, []facade.Credential{doCred}, `credHelpers["h"] that is an object`, ErrInvalidConfig},
+		{"Auths spelled otherwise", `{"Auths":{}}`, []facade.Credential{doCred}, `"Auths", which Docker reads as "auths"`, ErrInvalidConfig},
+		{"credsstore spelled otherwise", `{"credsstore":"x"}`, []facade.Credential{doCred}, `which Docker reads as "credsStore"`, ErrInvalidConfig},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -205,7 +207,7 @@ func FuzzMerge(f *testing.F) {
 		f.Add([]byte(s), "registry.digitalocean.com", "tok", "p:w:d<>&")
 	}
 	f.Fuzz(func(t *testing.T, existing []byte, host, user, pass string) {
-		cred := Credential{Host: host, Username: user, Password: pass}
+		cred := facade.Credential{Host: host, Username: user, Secret: pass}
 		out, changed, err := Merge(existing, cred)
 		if err != nil {
 			if out != nil || changed {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/docr-dev/docr/facade"
 )
 
 // TestSecretsNeverInErrors drives every failure path that handles a secret
@@ -15,7 +17,7 @@ import (
 func TestSecretsNeverInErrors(t *testing.T) {
 	const host = "registry.digitalocean.com"
 	const user, pass = "tokUSER123", `S3cr3t-P@ss:w0rd"\x`
-	cred := Credential{Host: host, Username: user, Password: pass}
+	cred := facade.Credential{Host: host, Username: user, Secret: pass}
 	q, _ := json.Marshal(pass)
 	forbidden := []string{user, pass, b64(user + ":" + pass), b64(pass), string(q[1 : len(q)-1]), "S3cr3t"}
 	authJSON := `{"auth":"` + b64(user+":"+pass) + `"}`
@@ -35,7 +37,7 @@ func TestSecretsNeverInErrors(t *testing.T) {
 		}
 		errs = append(errs, err)
 	}
-	store := func(what, mode, config string, c Credential) {
+	store := func(what, mode, config string, c facade.Credential) {
 		t.Helper()
 		t.Setenv("FAKEHELPER_MODE", mode)
 		writeFile(t, e.cfg, config, 0o644)
@@ -47,9 +49,9 @@ func TestSecretsNeverInErrors(t *testing.T) {
 	store("helper missing", "", `{"credsStore":"nothere"}`, cred)
 	store("broken JSON holding the secret", "", `{"auths":{"`+host+`":`+authJSON, cred)
 	store("duplicate auth fields holding the secret", "", `{"auths":{"`+host+`":{"auth":"`+b64(user+":"+pass)+`","auth":"`+b64(pass)+`"}}}`, cred)
-	store("user name with a colon", "", `{}`, Credential{Host: host, Username: user + ":x", Password: pass})
-	store("password not UTF-8", "", `{}`, Credential{Host: host, Username: user, Password: pass + "\xff"})
-	store("user name with control characters", "", `{}`, Credential{Host: host, Username: user + "\n", Password: pass})
+	store("user name with a colon", "", `{}`, facade.Credential{Host: host, Username: user + ":x", Secret: pass})
+	store("password not UTF-8", "", `{}`, facade.Credential{Host: host, Username: user, Secret: pass + "\xff"})
+	store("user name with control characters", "", `{}`, facade.Credential{Host: host, Username: user + "\n", Secret: pass})
 	_, err := w.Store(ctx, cred, cred)
 	record("same host twice", err)
 

@@ -9,28 +9,31 @@ import (
 	"os/exec"
 	"path/filepath"
 	"syscall"
+
+	"github.com/docr-dev/docr/facade"
 )
 
 // update runs mutate on the parsed config under the exclusive lock and writes
 // the result if it changed. The directory is created (0700) when missing.
 func (w *Writer) update(ctx context.Context, mutate func(d *document, target string) error) (res Result, err error) {
-	target, err := resolveTarget(w.path)
-	if err != nil {
-		return res, err
-	}
-	res.Path = target
-	for _, dir := range []string{filepath.Dir(w.path), filepath.Dir(target)} {
-		if err := mkdirOwned(dir); err != nil {
-			return res, fmt.Errorf("cannot create the Docker config directory: %w", err)
+	target, unlock, err := w.lockTarget(ctx, false, func(target string) error {
+		for _, dir := range []string{filepath.Dir(w.path), filepath.Dir(target)} {
+			if err := mkdirOwned(dir); err != nil {
+				return fmt.Errorf("cannot create the Docker config directory: %w", err)
+			}
 		}
-	}
-	unlock, err := w.lock(ctx, false)
+		return w.checkSafe(target)
+	})
+	res.Path = target
 	if err != nil {
 		return res, err
 	}
 	defer unlock()
 	w.removeStaleTemps(target)
 	orig, fi, err := readConfig(target)
+	if err == nil {
+		err = w.checkRead(target, fi)
+	}
 	if err != nil {
 		return res, err
 	}
@@ -58,26 +61,30 @@ func (w *Writer) update(ctx context.Context, mutate func(d *document, target str
 // read parses the config under a shared lock for Lookup. d is nil when the
 // file does not exist; nothing is created then.
 func (w *Writer) read(ctx context.Context) (d *document, target string, err error) {
-	target, err = resolveTarget(w.path)
-	if err != nil {
-		return nil, "", err
-	}
-	if _, err := os.Stat(target); errors.Is(err, fs.ErrNotExist) {
-		return nil, target, nil // nothing to read, and nothing is created
-	}
-	unlock, err := w.lock(ctx, true)
-	if err != nil {
+	target, unlock, err := w.lockTarget(ctx, true, func(target string) error {
+		if _, err := os.Stat(target); errors.Is(err, fs.ErrNotExist) {
+			return errNoConfig // nothing to read, and nothing is created
+		}
+		return w.checkSafe(target)
+	})
+	var le *lockError
+	switch {
+	case errors.Is(err, errNoConfig):
+		return nil, target, nil
+	case errors.As(err, &le) && (errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS)):
 		// A read-only config directory (e.g. a mounted secret) cannot hold
 		// the lock file; every writer replaces the file atomically, so read it
 		// unlocked.
-		if !errors.Is(err, fs.ErrPermission) && !errors.Is(err, syscall.EROFS) {
-			return nil, target, err
-		}
 		w.log.Debug("reading the Docker config without a lock", "path", target, "reason", cause(err))
 		unlock = func() {}
+	case err != nil:
+		return nil, target, err
 	}
 	defer unlock()
 	orig, fi, err := readConfig(target)
+	if err == nil {
+		err = w.checkRead(target, fi)
+	}
 	if err != nil || fi == nil {
 		return nil, target, err
 	}
@@ -94,7 +101,7 @@ func (w *Writer) read(ctx context.Context) (d *document, target string, err erro
 // plaintext. Credentials stored in helpers before a failure stay there, and
 // the file is then not changed. The file is rewritten only if its content
 // changes (see Result).
-func (w *Writer) Store(ctx context.Context, creds ...Credential) (Result, error) {
+func (w *Writer) Store(ctx context.Context, creds ...facade.Credential) (Result, error) {
 	if err := validCredentials(creds); err != nil {
 		return Result{}, err
 	}
@@ -102,26 +109,12 @@ func (w *Writer) Store(ctx context.Context, creds ...Credential) (Result, error)
 	var plaintext bool
 	res, err := w.update(ctx, func(d *document, target string) error {
 		for _, c := range creds {
-			route, name := d.route(c.Host)
-			if route == RouteFile {
-				if err := d.setPlainAuth(c); err != nil {
-					return err
-				}
-				plaintext = true
-				stored = append(stored, Stored{Host: c.Host, Route: route})
-				continue
-			}
-			h, err := w.newHelper(ctx, route, name, c.Host, target)
+			st, err := w.storeOne(ctx, d, target, c)
 			if err != nil {
 				return err
 			}
-			if err := h.store(c); err != nil {
-				return err
-			}
-			if err := d.setStoreEntry(c.Host); err != nil {
-				return err
-			}
-			stored = append(stored, Stored{Host: c.Host, Route: route, Helper: h.prog})
+			plaintext = plaintext || st.Route == RouteFile
+			stored = append(stored, st)
 		}
 		return nil
 	})
@@ -134,6 +127,122 @@ func (w *Writer) Store(ctx context.Context, creds ...Credential) (Result, error)
 	}
 	return res, nil
 }
+
+// storeOne stores c in the locked document d of the file target, routed as
+// Store says.
+func (w *Writer) storeOne(ctx context.Context, d *document, target string, c facade.Credential) (Stored, error) {
+	route, name := d.route(c.Host)
+	if route == RouteFile {
+		if err := d.setPlainAuth(c); err != nil {
+			return Stored{}, err
+		}
+		return Stored{Host: c.Host, Route: route}, nil
+	}
+	h, err := w.newHelper(ctx, route, name, c.Host, target)
+	if err != nil {
+		return Stored{}, err
+	}
+	if err := h.store(c); err != nil {
+		return Stored{}, err
+	}
+	if err := d.setStoreEntry(c.Host); err != nil {
+		return Stored{}, err
+	}
+	return Stored{Host: c.Host, Route: route, Helper: h.prog}, nil
+}
+
+// StoreCredentials merges every credential of creds, as the API minted
+// them, into the Docker config that opts describe: [New] then
+// [Writer.Store], in one call. Like Store it keeps every other entry and
+// key of the file, respects credsStore and credHelpers, locks, and never
+// leaves a partial file.
+func StoreCredentials(ctx context.Context, creds *facade.Credentials, opts Options) (Result, error) {
+	if creds == nil {
+		return Result{}, errors.New("dockerconfig: nil credentials")
+	}
+	w, err := New(opts)
+	if err != nil {
+		return Result{}, err
+	}
+	return w.Store(ctx, creds.All()...)
+}
+
+// ErrNotStored is wrapped by the error of [Writer.Replace] when mint
+// succeeded but its credential could not be stored: the caller then owns a
+// credential that nothing holds (and should revoke it).
+var ErrNotStored = errors.New("dockerconfig: the new credential was not stored")
+
+// Replace logs in to host with a credential minted while the config is
+// locked. Under one exclusive lock it looks up the credential stored for
+// host (as [Writer.Lookup]), calls mint with it, and stores what mint
+// returns (as [Writer.Store]). So concurrent Replace calls on one config,
+// from one process or several, run one after another: each sees what the
+// previous one stored, and each caller knows exactly which credential it
+// replaced (old, found) and may revoke it. mint's credential must be for
+// host. If mint fails, nothing is written and its error is returned. If
+// storing fails, the error wraps [ErrNotStored].
+//
+// mint runs with the config locked: other writers of the same config wait
+// for it (up to their LockTimeout), so it should be a single API call.
+func (w *Writer) Replace(ctx context.Context, host string, mint func(ctx context.Context, old facade.Credential, found bool) (facade.Credential, error)) (res Result, old facade.Credential, found bool, err error) {
+	if err := validHost(host); err != nil {
+		return Result{}, facade.Credential{}, false, err
+	}
+	if mint == nil {
+		return Result{}, facade.Credential{}, false, errors.New("dockerconfig: Replace: nil mint")
+	}
+	minted := false
+	var st Stored
+	res, err = w.update(ctx, func(d *document, target string) error {
+		route, name := d.route(host)
+		var lerr error
+		if route == RouteFile {
+			old, found, lerr = d.plainCredential(host)
+		} else {
+			h, herr := w.newHelper(ctx, route, name, host, target)
+			if herr != nil {
+				return herr
+			}
+			old, found, lerr = h.get(host)
+		}
+		if lerr != nil {
+			return lerr
+		}
+		c, merr := mint(ctx, old, found)
+		if merr != nil {
+			return &mintError{merr}
+		}
+		if c.Host != host {
+			return &mintError{fmt.Errorf("dockerconfig: Replace: mint returned a credential for %q, not for %q", c.Host, host)}
+		}
+		if verr := validCredential(c); verr != nil {
+			return &mintError{verr}
+		}
+		minted = true
+		st, lerr = w.storeOne(ctx, d, target, c)
+		return lerr
+	})
+	var me *mintError
+	switch {
+	case errors.As(err, &me):
+		return res, old, found, me.err
+	case err != nil && minted:
+		return res, old, found, fmt.Errorf("%w: %w", ErrNotStored, err)
+	case err != nil:
+		return res, old, found, err
+	}
+	res.Hosts = []Stored{st}
+	if st.Route == RouteFile {
+		w.warnIfReadable(res.Path)
+	}
+	return res, old, found, nil
+}
+
+// mintError carries the error of Replace's mint through update unchanged.
+type mintError struct{ err error }
+
+func (e *mintError) Error() string { return e.err.Error() }
+func (e *mintError) Unwrap() error { return e.err }
 
 // warnIfReadable warns when a file holding plaintext secrets can be read by
 // other users. docr keeps the mode the user chose; it only says so.
@@ -149,13 +258,13 @@ func (w *Writer) warnIfReadable(path string) {
 // auths[host] in the file. found is false when there is none. A missing
 // config file is not an error. Lookup creates nothing but the lock file
 // beside an existing config.
-func (w *Writer) Lookup(ctx context.Context, host string) (c Credential, found bool, err error) {
+func (w *Writer) Lookup(ctx context.Context, host string) (c facade.Credential, found bool, err error) {
 	if err := validHost(host); err != nil {
-		return Credential{}, false, err
+		return facade.Credential{}, false, err
 	}
 	d, target, err := w.read(ctx)
 	if err != nil || d == nil {
-		return Credential{}, false, err
+		return facade.Credential{}, false, err
 	}
 	route, name := d.route(host)
 	if route == RouteFile {
@@ -164,7 +273,7 @@ func (w *Writer) Lookup(ctx context.Context, host string) (c Credential, found b
 	}
 	h, err := w.newHelper(ctx, route, name, host, target)
 	if err != nil {
-		return Credential{}, false, err
+		return facade.Credential{}, false, err
 	}
 	return h.get(host)
 }
@@ -195,7 +304,7 @@ func (w *Writer) Helper(ctx context.Context, host string) (name string, route Ro
 // from the file, before erasing), so that the caller can revoke them. A host
 // with nothing stored is skipped without error. A missing config file is not
 // an error and is not created.
-func (w *Writer) Remove(ctx context.Context, hosts ...string) ([]Credential, error) {
+func (w *Writer) Remove(ctx context.Context, hosts ...string) ([]facade.Credential, error) {
 	for _, h := range hosts {
 		if err := validHost(h); err != nil {
 			return nil, err
@@ -208,7 +317,7 @@ func (w *Writer) Remove(ctx context.Context, hosts ...string) ([]Credential, err
 	if _, err := os.Stat(target); errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
-	var removed []Credential
+	var removed []facade.Credential
 	_, err = w.update(ctx, func(d *document, target string) error {
 		for _, host := range hosts {
 			plain, plainFound, err := d.plainCredential(host)
@@ -225,7 +334,7 @@ func (w *Writer) Remove(ctx context.Context, hosts ...string) ([]Credential, err
 				if err != nil {
 					return err
 				}
-				var known *Credential
+				var known *facade.Credential
 				if found {
 					known = &got
 				}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docr-dev/docr/facade"
 	"github.com/docr-dev/docr/internal/testsupport/testctx"
 )
 
@@ -72,7 +73,7 @@ func TestNew(t *testing.T) {
 // a helper-held host gets an auths entry without secrets.
 func TestStoreRouting(t *testing.T) {
 	const host = "registry.digitalocean.com"
-	cred := Credential{Host: host, Username: "tok", Password: "s3cret"}
+	cred := facade.Credential{Host: host, Username: "tok", Secret: "s3cret"}
 	tests := []struct {
 		name      string
 		config    string
@@ -149,7 +150,7 @@ func compact(t *testing.T, raw []byte) string {
 // nothing falls back to plaintext and the file is unchanged.
 func TestHelperFailures(t *testing.T) {
 	const host = "registry.digitalocean.com"
-	cred := Credential{Host: host, Username: "tok", Password: "s3cret"}
+	cred := facade.Credential{Host: host, Username: "tok", Secret: "s3cret"}
 	tests := []struct {
 		name   string
 		config string
@@ -194,7 +195,7 @@ func TestHelperFailures(t *testing.T) {
 					_, o.changed, o.err = w.Lookup(ctx, host)
 					o.whatChanged = "found despite the error"
 				case "remove":
-					var got []Credential
+					var got []facade.Credential
 					got, o.err = w.Remove(ctx, host)
 					o.changed, o.whatChanged = got != nil, "removed despite the error"
 				}
@@ -289,7 +290,7 @@ func TestHelperStderr(t *testing.T) {
 	writeFile(t, e.cfg, `{"credsStore":"fake"}`, 0o600)
 	var stderr syncBuffer
 	w := newWriter(t, "", nil, func(o *Options) { o.HelperStderr = &stderr })
-	_, err := w.Store(ctx, Credential{Host: "h", Username: "u", Password: "s3cret"})
+	_, err := w.Store(ctx, facade.Credential{Host: "h", Username: "u", Secret: "s3cret"})
 	if err == nil {
 		t.Fatal("no error")
 	}
@@ -312,7 +313,7 @@ func TestRemove(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []Credential{{"a", "ua", "pa:x"}, {"b", "ub", "pb"}}
+		want := []facade.Credential{{Host: "a", Username: "ua", Secret: "pa:x"}, {Host: "b", Username: "ub", Secret: "pb"}}
 		if !slices.Equal(got, want) {
 			t.Errorf("removed %+v, want %+v", got, want)
 		}
@@ -332,7 +333,7 @@ func TestRemove(t *testing.T) {
 		e := setupEnv(t)
 		writeFile(t, e.cfg, `{"credsStore":"fake","credHelpers":{"o.example":"other"}}`, 0o600)
 		w := newWriter(t, "", nil)
-		creds := []Credential{{"f.example", "uf", "pf"}, {"o.example", "uo", "po"}}
+		creds := []facade.Credential{{Host: "f.example", Username: "uf", Secret: "pf"}, {Host: "o.example", Username: "uo", Secret: "po"}}
 		if _, err := w.Store(ctx, creds...); err != nil {
 			t.Fatal(err)
 		}
@@ -363,7 +364,7 @@ func TestRemove(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := []Credential{{"h", "new", "newpw"}, {"h", "old", "oldpw"}}; !slices.Equal(got, want) {
+		if want := []facade.Credential{{Host: "h", Username: "new", Secret: "newpw"}, {Host: "h", Username: "old", Secret: "oldpw"}}; !slices.Equal(got, want) {
 			t.Errorf("removed %+v, want %+v", got, want)
 		}
 	})
@@ -382,7 +383,7 @@ func TestRemove(t *testing.T) {
 		e := setupEnv(t)
 		writeFile(t, e.cfg, `{"credsStore":"fake"}`, 0o600)
 		w := newWriter(t, "", nil)
-		if _, err := w.Store(ctx, Credential{"h", "u", "p"}); err != nil {
+		if _, err := w.Store(ctx, facade.Credential{Host: "h", Username: "u", Secret: "p"}); err != nil {
 			t.Fatal(err)
 		}
 		before := readFile(t, e.cfg)
@@ -420,7 +421,7 @@ func TestLookup(t *testing.T) {
 		c, found, err := w.Lookup(ctx, host)
 		switch want {
 		case "found":
-			if err != nil || !found || c != (Credential{"a", "u", "p"}) {
+			if err != nil || !found || c != (facade.Credential{Host: "a", Username: "u", Secret: "p"}) {
 				t.Errorf("%s: %+v %v %v", host, c, found, err)
 			}
 		case "absent":
@@ -444,7 +445,7 @@ func TestLookup(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = os.Chmod(ro, 0o700) })
-		if c, found, err := newWriter(t, ro, nil).Lookup(ctx, "a"); err != nil || !found || c.Password != "p" {
+		if c, found, err := newWriter(t, ro, nil).Lookup(ctx, "a"); err != nil || !found || c.Secret != "p" {
 			t.Errorf("read-only dir: %+v %v %v", c, found, err)
 		}
 	}
@@ -470,7 +471,7 @@ func TestSetCredHelper(t *testing.T) {
 	if fi2, _ := os.Stat(e.cfg); !os.SameFile(fi1, fi2) {
 		t.Error("rewritten although nothing changed")
 	}
-	res, err := w.Store(ctx, Credential{"h", "u", "new"})
+	res, err := w.Store(ctx, facade.Credential{Host: "h", Username: "u", Secret: "new"})
 	if err != nil || res.Hosts[0].Route != RouteCredHelper || e.helperStore(t, "fake")["h"].Secret != "new" {
 		t.Errorf("Store after SetCredHelper: %+v %v", res, err)
 	}

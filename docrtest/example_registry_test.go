@@ -52,7 +52,7 @@ func ExampleWithSelfRegistryHost() {
 		return
 	}
 	err = remote.Write(ref, img, remote.WithTransport(tr), remote.WithContext(ctx),
-		remote.WithAuth(&authn.Basic{Username: a.Username, Password: a.Password}))
+		remote.WithAuth(&authn.Basic{Username: a.Username, Password: a.Secret}))
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -19,6 +19,7 @@ import (
 
 	"github.com/docr-dev/docr/dockerconfig"
 	"github.com/docr-dev/docr/docrtest"
+	"github.com/docr-dev/docr/facade"
 	"github.com/docr-dev/docr/gen"
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -60,7 +61,7 @@ func (o *ociFixture) login(t *testing.T, reg string, readWrite bool) docrtest.Is
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.Store(ctx, dockerconfig.Credential{Host: o.host, Username: ic.Username, Password: ic.Password}); err != nil {
+	if _, err := w.Store(ctx, facade.Credential{Host: o.host, Username: ic.Username, Secret: ic.Password}); err != nil {
 		t.Fatal(err)
 	}
 	return ic
@@ -247,7 +248,7 @@ func TestRegistryRefusals(t *testing.T) {
 	creds := o.srv.Credentials()
 	exp := creds[len(creds)-1]
 	w, _ := dockerconfig.New(dockerconfig.Options{Dir: o.dir})
-	if _, err := w.Store(ctx, dockerconfig.Credential{Host: o.host, Username: exp.Username, Password: exp.Password}); err != nil {
+	if _, err := w.Store(ctx, facade.Credential{Host: o.host, Username: exp.Username, Secret: exp.Password}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := remote.Head(o.ref(t, "example/repo-1:latest"), o.opts()...); err != nil {

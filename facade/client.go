@@ -4,13 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/docr-dev/docr/gen"
+	"github.com/docr-dev/docr/internal/apitoken"
+	"github.com/docr-dev/docr/internal/transport"
 )
 
 // Version is the version of docr, sent in the default User-Agent.
@@ -31,21 +31,6 @@ const (
 	DefaultRevokeURL = "https://cloud.digitalocean.com/v1/oauth/revoke"
 )
 
-// Environment variables read by [NewFromEnv], in this order.
-const (
-	// EnvToken is read first.
-	EnvToken = "DIGITALOCEAN_TOKEN"
-	// EnvAccessToken is read when EnvToken is unset or blank.
-	EnvAccessToken = "DIGITALOCEAN_ACCESS_TOKEN"
-	// EnvAPIURL, when set, is the API's base URL (as [WithBaseURL]); the
-	// docr command and the fake API (docrtest) use it too.
-	EnvAPIURL = "DIGITALOCEAN_API_URL"
-)
-
-// ErrNoToken is returned by [NewFromEnv] when neither environment variable
-// holds a token.
-var ErrNoToken = errors.New("docr: no API token")
-
 const (
 	maxAPIBody         = 32 << 20 // any API response
 	maxCredentialsBody = 1 << 20  // docker-credentials response
@@ -55,44 +40,29 @@ const (
 // concurrent use. Create it with [New] or [NewFromEnv].
 type Client struct {
 	api   *gen.ClientWithResponses
-	doer  *doer // what api sends its requests through
+	doer  *transport.Doer // what api sends its requests through
 	s     *settings
 	plain *http.Client // no API token: token revocation
-	apiO  origin
-
-	mu        sync.Mutex
-	rateLimit RateLimit
+	// token is the API token: never accepted as a minted credential,
+	// never revoked.
+	token string
 }
 
 // Option configures a [Client]. Options check their arguments: [New]
 // returns the first error an option reports.
 type Option func(*settings) error
 
+// settings are what the options say: about HTTP (transport.Settings,
+// which checks them) and the page size.
 type settings struct {
-	baseURL    *url.URL
-	httpClient *http.Client
-	transport  http.RoundTripper
-	userAgent  string
-	timeout    time.Duration
-	timeoutSet bool
-	retry      RetryPolicy
-	revokeURL  *url.URL
-	perPage    int
-	clock      clock
+	transport.Settings
+	perPage int
 }
 
 func buildSettings(opts []Option) (*settings, error) {
-	base, _ := url.Parse(DefaultBaseURL)
-	revoke, _ := url.Parse(DefaultRevokeURL)
-	retry, _ := RetryPolicy{}.validate()
 	s := &settings{
-		baseURL:   base,
-		userAgent: DefaultUserAgent,
-		timeout:   DefaultTimeout,
-		retry:     retry,
-		revokeURL: revoke,
-		perPage:   DefaultPerPage,
-		clock:     realClock,
+		Settings: transport.NewSettings(DefaultBaseURL, DefaultRevokeURL, DefaultUserAgent, DefaultTimeout),
+		perPage:  DefaultPerPage,
 	}
 	for _, o := range opts {
 		if o == nil {
@@ -105,64 +75,6 @@ func buildSettings(opts []Option) (*settings, error) {
 	return s, nil
 }
 
-// baseTransport is the transport under docr's own layers.
-func (s *settings) baseTransport() http.RoundTripper {
-	switch {
-	case s.transport != nil:
-		return s.transport
-	case s.httpClient != nil && s.httpClient.Transport != nil:
-		return s.httpClient.Transport
-	}
-	return http.DefaultTransport
-}
-
-func (s *settings) requestTimeout() time.Duration {
-	if !s.timeoutSet && s.httpClient != nil && s.httpClient.Timeout > 0 {
-		return s.httpClient.Timeout
-	}
-	return s.timeout
-}
-
-func (s *settings) apiHTTPClient(token string) *http.Client {
-	var (
-		next func(*http.Request, []*http.Request) error
-		jar  http.CookieJar
-	)
-	if s.httpClient != nil {
-		next, jar = s.httpClient.CheckRedirect, s.httpClient.Jar
-	}
-	api := originOf(s.baseURL)
-	// No Timeout: the doer bounds each attempt with a context deadline
-	// (s.requestTimeout()) that also covers redirects and the body.
-	return &http.Client{
-		Transport:     &authTransport{base: s.baseTransport(), token: token, api: api, userAgent: s.userAgent},
-		CheckRedirect: checkRedirect(api, next),
-		Jar:           jar,
-	}
-}
-
-func (s *settings) plainHTTPClient() *http.Client {
-	return &http.Client{
-		Transport:     &uaTransport{base: s.baseTransport(), userAgent: s.userAgent},
-		CheckRedirect: noRedirect,
-		Timeout:       s.requestTimeout(),
-	}
-}
-
-// uaTransport sets the User-Agent (on a clone) and nothing else.
-type uaTransport struct {
-	base      http.RoundTripper
-	userAgent string
-}
-
-func (t *uaTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	r := req.Clone(req.Context())
-	if r.Header.Get("User-Agent") == "" {
-		r.Header.Set("User-Agent", t.userAgent)
-	}
-	return t.base.RoundTrip(r)
-}
-
 // New returns a Client that authenticates with the DigitalOcean API token
 // token. Surrounding whitespace and matching quotes are trimmed from the
 // token; an empty token, or one with whitespace, control or non-ASCII
@@ -173,83 +85,51 @@ func (t *uaTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // host and port of the base URL, never to another host, not even after a
 // redirect chain returns to the API host.
 func New(token string, opts ...Option) (*Client, error) {
-	tok, err := normalizeToken(token)
+	tok, err := apitoken.Normalize(token)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
 	s, err := buildSettings(opts)
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{s: s, plain: s.plainHTTPClient(), apiO: originOf(s.baseURL)}
-	d := &doer{
-		hc:       s.apiHTTPClient(tok),
-		policy:   s.retry,
-		clock:    s.clock,
-		maxBody:  maxAPIBody,
-		timeout:  s.requestTimeout(),
-		secrets:  []string{tok},
-		observed: c.observe,
-	}
-	api, err := gen.NewClientWithResponses(s.baseURL.String(), gen.WithHTTPClient(d))
+	c := &Client{s: s, plain: s.PlainClient(), token: tok}
+	c.doer = s.NewDoer(tok, maxAPIBody, func(f *transport.Failure) error { return apiError(f) })
+	api, err := gen.NewClientWithResponses(s.BaseURL.String(), gen.WithHTTPClient(c.doer))
 	if err != nil {
 		return nil, fmt.Errorf("docr: %w", err)
 	}
-	c.api, c.doer = api, d
+	c.api = api
 	return c, nil
 }
 
-// NewFromEnv is [New] with the token from $DIGITALOCEAN_TOKEN or, if that is
-// unset or blank, $DIGITALOCEAN_ACCESS_TOKEN. With neither it returns
-// [ErrNoToken]. $DIGITALOCEAN_API_URL, when set, is the base URL; a
-// [WithBaseURL] among opts takes precedence over it.
+// NewFromEnv is [New] with the token from the environment, found by
+// [TokenFromEnv]: the file $DOCR_TOKEN_FILE names, else $DIGITALOCEAN_TOKEN,
+// else $DIGITALOCEAN_ACCESS_TOKEN. With none it returns [ErrNoToken].
+// $DIGITALOCEAN_API_URL, when set, is the base URL and $DOCR_REVOKE_URL the
+// revocation endpoint; options among opts take precedence over both.
 func NewFromEnv(opts ...Option) (*Client, error) {
-	if u := strings.TrimSpace(os.Getenv(EnvAPIURL)); u != "" {
-		if err := WithBaseURL(u)(&settings{}); err != nil {
-			return nil, fmt.Errorf("$%s: %w", EnvAPIURL, err)
-		}
-		opts = append([]Option{WithBaseURL(u)}, opts...)
-	}
-	for _, name := range []string{EnvToken, EnvAccessToken} {
-		v := os.Getenv(name)
-		if strings.TrimSpace(v) == "" {
-			continue
-		}
-		c, err := New(v, opts...)
-		if err != nil && errors.Is(err, ErrInvalidToken) {
-			return nil, fmt.Errorf("$%s: %w", name, err)
-		}
-		return c, err
-	}
-	return nil, fmt.Errorf("%w: set %s or %s", ErrNoToken, EnvToken, EnvAccessToken)
-}
-
-func normalizeToken(raw string) (string, error) {
-	t := strings.TrimSpace(raw)
-	for len(t) >= 2 && (t[0] == '"' || t[0] == '\'') && t[len(t)-1] == t[0] {
-		t = strings.TrimSpace(t[1 : len(t)-1])
-	}
-	if t == "" {
-		return "", fmt.Errorf("%w: empty", ErrInvalidToken)
-	}
-	if !printableASCII(t) {
-		return "", fmt.Errorf("%w: contains whitespace, a control character or a non-ASCII character", ErrInvalidToken)
-	}
-	if strings.ContainsAny(t, `"'\`) {
-		return "", fmt.Errorf("%w: contains a quote or backslash (unbalanced quoting?)", ErrInvalidToken)
-	}
-	return t, nil
-}
-
-// printableASCII reports whether s has only the visible ASCII characters
-// that a bearer token or header value can safely hold (no space).
-func printableASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] <= ' ' || s[i] >= 0x7f {
-			return false
+	var pre []Option
+	for _, e := range []struct {
+		name string
+		opt  func(string) Option
+	}{{EnvAPIURL, WithBaseURL}, {EnvRevokeURL, WithRevokeURL}} {
+		if u := strings.TrimSpace(os.Getenv(e.name)); u != "" {
+			if _, err := CheckEndpoint(u); err != nil {
+				return nil, fmt.Errorf("$%s: %w", e.name, err)
+			}
+			pre = append(pre, e.opt(u))
 		}
 	}
-	return true
+	tok, source, err := TokenFromEnv(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	c, err := New(tok, append(pre, opts...)...)
+	if err != nil && errors.Is(err, ErrInvalidToken) {
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	return c, err
 }
 
 // API returns the complete generated client: every operation of the
@@ -260,142 +140,53 @@ func (c *Client) API() *gen.ClientWithResponses { return c.api }
 
 // RateLimit returns the ratelimit-limit, -remaining and -reset values of
 // the most recent API response that carried them (zero before any).
-func (c *Client) RateLimit() RateLimit {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.rateLimit
-}
-
-func (c *Client) observe(resp *http.Response) {
-	if resp.Request != nil && originOf(resp.Request.URL) != c.apiO {
-		return
-	}
-	if rl, ok := parseRateLimit(resp.Header); ok {
-		c.mu.Lock()
-		c.rateLimit = rl
-		c.mu.Unlock()
-	}
-}
+func (c *Client) RateLimit() RateLimit { return RateLimit(c.doer.RateLimit()) }
 
 // WithBaseURL sets the API endpoint (default [DefaultBaseURL]), e.g. a test
 // server. It must be an absolute http or https URL without user info, query
 // or fragment; a path prefix is allowed.
 func WithBaseURL(rawURL string) Option {
-	return func(s *settings) error {
-		u, err := parseEndpoint("WithBaseURL", rawURL)
-		if err != nil {
-			return err
-		}
-		s.baseURL = u
-		return nil
-	}
+	return func(s *settings) error { return s.SetBaseURL(rawURL) }
 }
 
 // WithRevokeURL sets the token revocation endpoint used by
 // [Client.RevokeCredential] and [RevokeCredential] (default
 // [DefaultRevokeURL]); same rules as [WithBaseURL].
 func WithRevokeURL(rawURL string) Option {
-	return func(s *settings) error {
-		u, err := parseEndpoint("WithRevokeURL", rawURL)
-		if err != nil {
-			return err
-		}
-		s.revokeURL = u
-		return nil
-	}
-}
-
-func parseEndpoint(opt, raw string) (*url.URL, error) {
-	raw = strings.TrimSpace(raw)
-	if raw == "" {
-		return nil, fmt.Errorf("docr: %s: empty URL", opt)
-	}
-	u, err := url.Parse(raw)
-	switch {
-	case err != nil:
-		return nil, fmt.Errorf("docr: %s: not a valid URL", opt)
-	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, fmt.Errorf("docr: %s: scheme must be http or https", opt)
-	case u.Host == "" || u.Hostname() == "":
-		return nil, fmt.Errorf("docr: %s: URL has no host", opt)
-	case u.User != nil:
-		return nil, fmt.Errorf("docr: %s: URL must not contain user info", opt)
-	case u.RawQuery != "" || u.ForceQuery:
-		return nil, fmt.Errorf("docr: %s: URL must not have a query", opt)
-	case u.Fragment != "" || strings.Contains(raw, "#"):
-		return nil, fmt.Errorf("docr: %s: URL must not have a fragment", opt)
-	}
-	return u, nil
+	return func(s *settings) error { return s.SetRevokeURL(rawURL) }
 }
 
 // WithHTTPClient makes docr use hc's Transport (as the base under its auth
 // layer), CheckRedirect (after docr's own redirect policy), Jar and, unless
 // [WithTimeout] is given, Timeout. hc itself is never modified.
 func WithHTTPClient(hc *http.Client) Option {
-	return func(s *settings) error {
-		if hc == nil {
-			return errors.New("docr: WithHTTPClient: nil *http.Client")
-		}
-		s.httpClient = hc
-		return nil
-	}
+	return func(s *settings) error { return s.SetHTTPClient(hc) }
 }
 
 // WithTransport sets the base transport under docr's auth layer (default
 // http.DefaultTransport); it takes precedence over the Transport of
 // [WithHTTPClient]. Tests pass httpmock.NewMockTransport() here.
 func WithTransport(rt http.RoundTripper) Option {
-	return func(s *settings) error {
-		if rt == nil {
-			return errors.New("docr: WithTransport: nil http.RoundTripper")
-		}
-		s.transport = rt
-		return nil
-	}
+	return func(s *settings) error { return s.SetTransport(rt) }
 }
 
 // WithUserAgent replaces the User-Agent header (default
 // [DefaultUserAgent]), e.g. "mytool/1.2 " + facade.DefaultUserAgent.
 func WithUserAgent(ua string) Option {
-	return func(s *settings) error {
-		ua = strings.TrimSpace(ua)
-		if ua == "" {
-			return errors.New("docr: WithUserAgent: empty")
-		}
-		for i := 0; i < len(ua); i++ {
-			if ua[i] < ' ' || ua[i] == 0x7f {
-				return errors.New("docr: WithUserAgent: contains a control character")
-			}
-		}
-		s.userAgent = ua
-		return nil
-	}
+	return func(s *settings) error { return s.SetUserAgent(ua) }
 }
 
 // WithTimeout bounds each HTTP request: each attempt, its redirects and the
 // reading of its body (default [DefaultTimeout]). The context passed to a
 // method bounds the whole call, retries included.
 func WithTimeout(d time.Duration) Option {
-	return func(s *settings) error {
-		if d <= 0 {
-			return errors.New("docr: WithTimeout: must be positive")
-		}
-		s.timeout, s.timeoutSet = d, true
-		return nil
-	}
+	return func(s *settings) error { return s.SetTimeout(d) }
 }
 
 // WithRetry sets the retry policy (see [RetryPolicy]; zero fields take the
 // defaults). WithRetry(RetryPolicy{MaxAttempts: 1}) disables retries.
 func WithRetry(p RetryPolicy) Option {
-	return func(s *settings) error {
-		v, err := p.validate()
-		if err != nil {
-			return err
-		}
-		s.retry = v
-		return nil
-	}
+	return func(s *settings) error { return s.SetRetry(transport.RetryPolicy(p)) }
 }
 
 // WithPerPage sets the page size (1 to 200) the iterators ask for (default
@@ -411,9 +202,9 @@ func WithPerPage(n int) Option {
 }
 
 // withClock replaces time for tests.
-func withClock(c clock) Option {
+func withClock(c transport.Clock) Option {
 	return func(s *settings) error {
-		s.clock = c
+		s.Clock = c
 		return nil
 	}
 }

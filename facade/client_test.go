@@ -111,10 +111,6 @@ func TestOptionsValidate(t *testing.T) {
 			t.Errorf("good option %d: %v", i, err)
 		}
 	}
-	p, _ := RetryPolicy{BaseDelay: time.Minute}.validate()
-	if p.MaxDelay != time.Minute || p.MaxAttempts != DefaultMaxAttempts {
-		t.Errorf("defaults: %+v", p)
-	}
 }
 
 func TestBaseURLPrefixAndUserAgent(t *testing.T) {

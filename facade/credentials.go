@@ -3,12 +3,10 @@ package facade
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -16,7 +14,8 @@ import (
 	"time"
 
 	"github.com/docr-dev/docr/gen"
-	"github.com/docr-dev/docr/internal/registryhost"
+	"github.com/docr-dev/docr/internal/dockerauth"
+	"github.com/docr-dev/docr/internal/transport"
 )
 
 // DefaultExpiry is the lifetime of credentials when a [CredentialsRequest]
@@ -46,28 +45,35 @@ type CredentialsRequest struct {
 	NeverExpire bool
 }
 
-// expirySeconds validates r and returns the expiry_seconds parameter (nil
-// for never-expiring credentials).
-func (r CredentialsRequest) expirySeconds() (*int, error) {
+// check validates r (the expiry, then the registry name) and returns the
+// expiry_seconds parameter (nil for never-expiring credentials).
+func (r CredentialsRequest) check() (*int, error) {
+	var expiry *int
 	switch {
 	case r.NeverExpire && r.Expiry != 0:
 		return nil, fmt.Errorf("%w: Expiry and NeverExpire are mutually exclusive", ErrInvalidRequest)
 	case r.NeverExpire:
-		return nil, nil
 	case r.Expiry == 0:
-		return new(int(DefaultExpiry / time.Second)), nil
+		expiry = new(int(DefaultExpiry / time.Second))
 	case r.Expiry < time.Second:
 		return nil, fmt.Errorf("%w: Expiry must be at least 1s, got %v", ErrInvalidRequest, r.Expiry)
 	case r.Expiry%time.Second != 0:
 		return nil, fmt.Errorf("%w: Expiry must be a whole number of seconds, got %v", ErrInvalidRequest, r.Expiry)
+	default:
+		expiry = new(int(r.Expiry / time.Second))
 	}
-	return new(int(r.Expiry / time.Second)), nil
+	if r.Registry != "" {
+		if err := CheckRegistryName(r.Registry); err != nil {
+			return nil, err
+		}
+	}
+	return expiry, nil
 }
 
 // Credentials are Docker registry credentials as returned by the API.
 //
 // Printing Credentials with fmt (%v, %+v, %#v, %s) or slog never shows a
-// user name, password, auth value or Raw: for DigitalOcean, user name and
+// user name, secret, auth value or Raw: for DigitalOcean, user name and
 // password are both the secret. Use the fields explicitly.
 type Credentials struct {
 	// Registry is the registry name of the request ("" for the account's
@@ -87,66 +93,17 @@ type Credentials struct {
 }
 
 // DockerConfig is a Docker config.json holding registry credentials. As
-// JSON it has the API's shape (gen.DockerCredentials).
+// JSON it has the API's shape (gen.DockerCredentials): each credential as
+// {"auth": base64("username:secret")}.
 type DockerConfig struct {
 	// Auths maps a registry host (e.g. "registry.digitalocean.com") to its
-	// credential.
-	Auths map[string]AuthEntry
-}
-
-// AuthEntry is the credential for one registry host. Auth is what Docker
-// stores, base64("username:password"); Username and Password are decoded
-// from it (split at the first colon: a password may contain colons). fmt
-// prints none of the three. As JSON it is gen.DockerAuth: Auth only.
-type AuthEntry struct {
-	Auth     string
-	Username string
-	Password string
+	// credential, whose Host is the same host.
+	Auths map[string]Credential
 }
 
 // MarshalJSON encodes d as gen.DockerCredentials.
 func (d DockerConfig) MarshalJSON() ([]byte, error) {
-	var g gen.DockerCredentials
-	if d.Auths != nil {
-		g.Auths = make(map[string]gen.DockerAuth, len(d.Auths))
-		for h, a := range d.Auths {
-			g.Auths[h] = gen.DockerAuth{Auth: &a.Auth}
-		}
-	}
-	return json.Marshal(g)
-}
-
-// UnmarshalJSON decodes gen.DockerCredentials into d (Auths is nil when
-// the document has none), without checking or decoding the auth values
-// (see [ParseCredentials] for that).
-func (d *DockerConfig) UnmarshalJSON(b []byte) error {
-	var g gen.DockerCredentials
-	if err := json.Unmarshal(b, &g); err != nil {
-		return err
-	}
-	d.Auths = nil
-	if g.Auths != nil {
-		d.Auths = make(map[string]AuthEntry, len(g.Auths))
-		for h, a := range g.Auths {
-			var e AuthEntry
-			if a.Auth != nil {
-				e.Auth = *a.Auth
-			}
-			d.Auths[h] = e
-		}
-	}
-	return nil
-}
-
-// MarshalJSON encodes a as gen.DockerAuth (Auth only).
-func (a AuthEntry) MarshalJSON() ([]byte, error) {
-	return json.Marshal(gen.DockerAuth{Auth: &a.Auth})
-}
-
-// UnmarshalJSON decodes gen.DockerAuth into a: it sets Auth (if present)
-// and leaves Username and Password alone.
-func (a *AuthEntry) UnmarshalJSON(b []byte) error {
-	return json.Unmarshal(b, &gen.DockerAuth{Auth: &a.Auth})
+	return dockerauth.Encode(d.Auths, Credential.Auth)
 }
 
 // RawConfig is a Docker config.json as bytes; fmt and slog print only its
@@ -158,17 +115,25 @@ func (c Credentials) Hosts() []string {
 	return sortedHosts(c.Config.Auths)
 }
 
+// For returns the credential for host; ok is false when c has none.
+func (c Credentials) For(host string) (cred Credential, ok bool) {
+	cred, ok = c.Config.Auths[host]
+	return cred, ok
+}
+
+// All returns every credential of c, sorted by host.
+func (c Credentials) All() []Credential {
+	out := make([]Credential, 0, len(c.Config.Auths))
+	for _, h := range c.Hosts() {
+		out = append(out, c.Config.Auths[h])
+	}
+	return out
+}
+
 // NeverExpires reports whether c has no expiry.
 func (c Credentials) NeverExpires() bool { return c.ExpiresAt.IsZero() }
 
-func sortedHosts(m map[string]AuthEntry) []string {
-	hosts := make([]string, 0, len(m))
-	for h := range m {
-		hosts = append(hosts, h)
-	}
-	slices.Sort(hosts)
-	return hosts
-}
+func sortedHosts(m map[string]Credential) []string { return slices.Sorted(maps.Keys(m)) }
 
 // String describes c without secrets.
 func (c Credentials) String() string {
@@ -185,7 +150,7 @@ func (c Credentials) String() string {
 		reg = "(default)"
 	}
 	return fmt.Sprintf("Credentials{registry: %s, hosts: [%s], %s, %s, password: %s}",
-		reg, strings.Join(c.Hosts(), " "), mode, exp, redacted)
+		reg, strings.Join(c.Hosts(), " "), mode, exp, transport.Redacted)
 }
 
 // GoString describes c without secrets (for %#v).
@@ -219,7 +184,7 @@ func (d DockerConfig) String() string {
 // GoString describes d without secrets (for %#v).
 func (d DockerConfig) GoString() string {
 	var b strings.Builder
-	b.WriteString("facade.DockerConfig{Auths:map[string]facade.AuthEntry{")
+	b.WriteString("facade.DockerConfig{Auths:map[string]facade.Credential{")
 	for i, h := range sortedHosts(d.Auths) {
 		if i > 0 {
 			b.WriteString(", ")
@@ -237,22 +202,6 @@ func (d DockerConfig) Format(f fmt.State, verb rune) { formatSafe(f, verb, d.Str
 func (d DockerConfig) LogValue() slog.Value {
 	return slog.GroupValue(slog.Any("hosts", sortedHosts(d.Auths)))
 }
-
-// String describes a without secrets.
-func (a AuthEntry) String() string {
-	return "AuthEntry{" + redacted + "}"
-}
-
-// GoString describes a without secrets (for %#v).
-func (a AuthEntry) GoString() string {
-	return `facade.AuthEntry{Auth:"` + redacted + `", Username:"` + redacted + `", Password:"` + redacted + `"}`
-}
-
-// Format implements fmt.Formatter without secrets.
-func (a AuthEntry) Format(f fmt.State, verb rune) { formatSafe(f, verb, a.String(), a.GoString()) }
-
-// LogValue implements slog.LogValuer without secrets.
-func (a AuthEntry) LogValue() slog.Value { return slog.StringValue(redacted) }
 
 // String returns "[REDACTED n bytes]".
 func (r RawConfig) String() string { return "[REDACTED " + strconv.Itoa(len(r)) + " bytes]" }
@@ -290,74 +239,30 @@ func ParseCredentials(raw []byte) (*Credentials, error) {
 // parseCredentials is [ParseCredentials]; with copyRaw false the result's
 // Raw is raw itself (for a buffer the caller owns and hands over).
 func parseCredentials(raw []byte, copyRaw bool) (*Credentials, error) {
-	var doc gen.DockerCredentials
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		return nil, invalidJSON(err)
-	}
-	if len(doc.Auths) == 0 {
-		return nil, fmt.Errorf("%w: no auths", ErrInvalidCredentials)
-	}
-	cfg := DockerConfig{Auths: make(map[string]AuthEntry, len(doc.Auths))}
-	// Hosts in sorted order, so that the error for several bad hosts is
-	// deterministic; one host (the usual case) fits in buf, on the stack.
-	var buf [1]string
-	hosts := buf[:0]
-	for host := range doc.Auths {
-		hosts = append(hosts, host)
-	}
-	slices.Sort(hosts)
-	for _, host := range hosts {
-		if strings.TrimSpace(host) == "" {
-			return nil, fmt.Errorf("%w: empty registry host in auths", ErrInvalidCredentials)
-		}
-		if err := registryhost.Check(host); err != nil {
-			// The host is printed (docr login, errors) and becomes a key in
-			// config.json and a line on a credential helper's stdin.
-			return nil, fmt.Errorf("%w: %w", ErrInvalidCredentials, err)
-		}
-		// A missing or null auth is refused just like an empty one.
-		var a string
-		if p := doc.Auths[host].Auth; p != nil {
-			a = *p
-		}
-		if a == "" {
-			return nil, fmt.Errorf("%w: no auth for host %q", ErrInvalidCredentials, host)
-		}
-		// Strict and without line breaks: Auth is then exactly
-		// base64(Username + ":" + Password), never a malleable variant.
-		dec, err := base64.StdEncoding.Strict().DecodeString(a)
-		if err != nil || strings.ContainsAny(a, "\r\n") {
-			return nil, fmt.Errorf("%w: auth for host %q is not valid base64", ErrInvalidCredentials, host)
-		}
-		user, pass, ok := bytes.Cut(dec, []byte(":"))
-		switch {
-		case !ok:
-			return nil, fmt.Errorf("%w: auth for host %q has no colon between user name and password", ErrInvalidCredentials, host)
-		case len(user) == 0:
-			return nil, fmt.Errorf("%w: auth for host %q has an empty user name", ErrInvalidCredentials, host)
-		case len(pass) == 0:
-			return nil, fmt.Errorf("%w: auth for host %q has an empty password", ErrInvalidCredentials, host)
-		}
-		cfg.Auths[host] = AuthEntry{Auth: a, Username: string(user), Password: string(pass)}
+	auths, err := dockerauth.Decode(raw, false, newCredential)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidCredentials, err)
 	}
 	if copyRaw {
 		raw = bytes.Clone(raw)
 	}
-	return &Credentials{Config: cfg, Raw: raw}, nil
+	return &Credentials{Config: DockerConfig{Auths: auths}, Raw: raw}, nil
 }
 
-// invalidJSON describes a JSON error without quoting the input (a
-// json.SyntaxError message can contain a byte of it).
-func invalidJSON(err error) error {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		return fmt.Errorf("%w: not valid JSON (syntax error at byte %d)", ErrInvalidCredentials, se.Offset)
-	case errors.As(err, &te):
-		return fmt.Errorf("%w: unexpected JSON %s at %q", ErrInvalidCredentials, te.Value, te.Field)
+// UnmarshalJSON decodes gen.DockerCredentials into d, by the rules of
+// [ParseCredentials] except that a document without auths is allowed
+// (Auths is then nil). Its errors wrap [ErrInvalidCredentials].
+func (d *DockerConfig) UnmarshalJSON(b []byte) error {
+	auths, err := dockerauth.Decode(b, true, newCredential)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidCredentials, err)
 	}
-	return fmt.Errorf("%w: not valid JSON", ErrInvalidCredentials)
+	d.Auths = auths
+	return nil
+}
+
+func newCredential(host, username, secret string) Credential {
+	return Credential{Host: host, Username: username, Secret: secret}
 }
 
 // DockerCredentials fetches Docker credentials (a config.json) for a
@@ -369,17 +274,12 @@ func (c *Client) DockerCredentials(ctx context.Context, req CredentialsRequest) 
 	if ctx == nil {
 		return nil, fmt.Errorf("%w: nil context", ErrInvalidRequest)
 	}
-	expiry, err := req.expirySeconds()
+	expiry, err := req.check()
 	if err != nil {
 		return nil, err
 	}
-	if req.Registry != "" {
-		if err := CheckRegistryName(req.Registry); err != nil {
-			return nil, err
-		}
-	}
 	readWrite := req.ReadWrite
-	start := c.s.clock.now()
+	start := c.s.Clock.Now()
 	var resp *http.Response
 	if req.Registry == "" {
 		// The deprecated single-registry endpoint: still how accounts with
@@ -392,16 +292,23 @@ func (c *Client) DockerCredentials(ctx context.Context, req CredentialsRequest) 
 	if err != nil {
 		return nil, err
 	}
-	body, err := readAtMost(resp.Body, maxCredentialsBody)
+	body, err := transport.ReadAtMost(resp.Body, maxCredentialsBody)
 	if err != nil {
 		return nil, fmt.Errorf("docr: reading docker credentials: %w", err)
 	}
-	if err := CheckResponse(resp, body); err != nil {
-		return nil, err
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, failed(resp, body)
 	}
 	creds, err := parseCredentials(body, false) // body is ours: no copy
 	if err != nil {
 		return nil, err
+	}
+	for _, cred := range creds.Config.Auths {
+		// A broken or hostile API that answers with the API token would
+		// have it stored as a registry credential, and revoked later.
+		if strings.TrimSpace(cred.Secret) == c.token || strings.TrimSpace(cred.Username) == c.token {
+			return nil, fmt.Errorf("%w: the API answered with the API token itself as the credential for %q; refused, nothing is kept", ErrInvalidCredentials, cred.Host)
+		}
 	}
 	creds.Registry = req.Registry
 	creds.ReadWrite = readWrite
@@ -411,18 +318,4 @@ func (c *Client) DockerCredentials(ctx context.Context, req CredentialsRequest) 
 		creds.ExpiresAt = start.Add(time.Duration(*expiry) * time.Second).Round(0)
 	}
 	return creds, nil
-}
-
-// readAtMost reads all of r, at most limit bytes (else ErrResponseTooLarge),
-// and closes it.
-func readAtMost(r io.ReadCloser, limit int64) ([]byte, error) {
-	defer r.Close()
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, ErrResponseTooLarge
-	}
-	return data, nil
 }

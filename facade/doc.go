@@ -4,7 +4,7 @@
 //
 // # Getting credentials
 //
-//	c, err := facade.NewFromEnv() // $DIGITALOCEAN_TOKEN, then $DIGITALOCEAN_ACCESS_TOKEN
+//	c, err := facade.NewFromEnv() // $DOCR_TOKEN_FILE, $DIGITALOCEAN_TOKEN, $DIGITALOCEAN_ACCESS_TOKEN
 //	if err != nil { ... }
 //	creds, err := c.DockerCredentials(ctx, facade.CredentialsRequest{
 //		Registry:  "example", // empty: the account's registry (/v2/registry)
@@ -12,13 +12,35 @@
 //		Expiry:    time.Hour, // default 30 days; or NeverExpire: true
 //	})
 //	if err != nil { ... }
-//	os.WriteFile("config.json", creds.Raw, 0o600) // the Docker config, as received
-//	for _, host := range creds.Hosts() {
-//		a := creds.Config.Auths[host] // a.Username, a.Password
-//	}
+//	cred, _ := creds.For(facade.DefaultRegistryHost) // cred.Username, cred.Secret
 //
-// Credentials, DockerConfig, AuthEntry and RawConfig print redacted with
-// fmt and slog; only explicit field access reveals a secret.
+// To store them in Docker's config.json, merged with what is there and
+// through credsStore or credHelpers when those are set, hand them to
+// dockerconfig.StoreCredentials; for a Kubernetes Secret, to kubesecret.New.
+//
+// [Credential], [Credentials], [DockerConfig] and [RawConfig] print
+// redacted with fmt and slog; only explicit field access reveals a secret.
+//
+// # Credentials that renew themselves
+//
+// A [Source] mints on demand, reuses the credential until a window before
+// it expires, and is safe for concurrent use; a [Cache] keeps it between
+// processes. It is a go-containerregistry authn.Helper:
+//
+//	src, err := facade.NewSource(c, facade.SourceOptions{
+//		Request: facade.CredentialsRequest{Registry: "example", Expiry: time.Hour},
+//	})
+//	kc := authn.NewKeychainFromHelper(src) // for remote.WithAuthFromKeychain
+//
+// docr's Docker credential helper, its kubelet credential provider and its
+// Kubernetes controller are built on it.
+//
+// # Shared facts
+//
+// The registry host ([DefaultRegistryHost]), the environment every docr
+// program reads ([EnvToken], [EnvTokenFile], [EnvAPIURL] and the others),
+// the token-file rule ([ReadTokenFile]) and the endpoint rule
+// ([CheckEndpoint]) are defined here once.
 //
 // # Everything else
 //

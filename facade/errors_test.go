@@ -3,15 +3,16 @@ package facade
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/docr-dev/docr/gen"
+	"github.com/docr-dev/docr/internal/transport"
 )
 
 func TestAPIErrors(t *testing.T) {
@@ -112,7 +113,7 @@ func TestAPIErrorNonJSONBody(t *testing.T) {
 			if ae.StatusCode != 502 || ae.RequestID != "req-502" || ae.Attempts != 2 || !errors.Is(err, ErrServer) {
 				t.Errorf("%s: %+v", tc.name, ae)
 			}
-			if len(ae.Body) != min(len(tc.body), maxErrorBody) || string(ae.Body) != tc.body[:len(ae.Body)] {
+			if len(ae.Body) != min(len(tc.body), transport.MaxErrorBody) || string(ae.Body) != tc.body[:len(ae.Body)] {
 				t.Errorf("%s: body kept %d bytes", tc.name, len(ae.Body))
 			}
 		}
@@ -148,15 +149,6 @@ func TestCheck(t *testing.T) {
 	if _, err := Check(fakeResp(204), nil); err != nil {
 		t.Errorf("fake 204: %v", err)
 	}
-	if CheckResponse(nil, nil) == nil {
-		t.Error("CheckResponse(nil) = nil")
-	}
-	if err := CheckResponse(&http.Response{StatusCode: 201}, nil); err != nil {
-		t.Errorf("CheckResponse(201) = %v", err)
-	}
-	if httpResponseOf(reflectValue(struct{ X int }{})) != nil || httpResponseOf(reflectValue(5)) != nil {
-		t.Error("httpResponseOf on foreign types")
-	}
 }
 
 type fakeResp int
@@ -172,6 +164,9 @@ func TestAPIErrorString(t *testing.T) {
 	e = &APIError{StatusCode: 429, Method: "GET", Path: "/v2/x", ID: "too_many_requests", Message: "slow down", RequestID: "r1", Attempts: 3}
 	if got, want := e.Error(), "docr: GET /v2/x: 429 Too Many Requests (too_many_requests): slow down [request id r1] [after 3 attempts]"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	if (&APIError{StatusCode: 500}).Is(io.EOF) {
+		t.Error("Is(io.EOF)")
 	}
 }
 
@@ -227,40 +222,5 @@ func TestDeadlineErrorsKeepCause(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "read_write") {
 		t.Errorf("query in %q", err)
-	}
-}
-
-func TestRedactHelpers(t *testing.T) {
-	t.Parallel()
-	if got := redactURL("https://u:p@h:8/a%2Fb?q=secret#f"); got != "https://h:8/a%2Fb" {
-		t.Errorf("redactURL = %q", got)
-	}
-	if got := redactURL("%zz"); got != redacted {
-		t.Errorf("redactURL(bad) = %q", got)
-	}
-	if redactError(nil) != nil {
-		t.Error("redactError(nil) != nil")
-	}
-	inner := errors.New("inner " + testToken)
-	err := redactError(&url.Error{Op: "Get", URL: "https://h/p?token=x", Err: inner}, testToken)
-	if strings.Contains(err.Error(), testToken) || strings.Contains(err.Error(), "token=x") || !errors.Is(err, inner) {
-		t.Errorf("redactError = %q", err)
-	}
-	plain := errors.New("plain")
-	if redactError(plain, "") != plain {
-		t.Error("redactError changed a clean error")
-	}
-}
-
-func reflectValue(v any) reflect.Value { return reflect.ValueOf(v) }
-
-func TestHTTPResponseOfNil(t *testing.T) {
-	t.Parallel()
-	if httpResponseOf(reflectValue((*gen.RegistriesGetResponse)(nil))) != nil {
-		t.Error("nil pointer")
-	}
-	hr := &http.Response{}
-	if httpResponseOf(reflectValue(gen.RegistriesGetResponse{HTTPResponse: hr})) != hr {
-		t.Error("value struct")
 	}
 }

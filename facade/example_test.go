@@ -10,6 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jarcoal/httpmock"
+
+	"github.com/docr-dev/docr/docrtest"
 	"github.com/docr-dev/docr/facade"
 )
 
@@ -81,7 +84,7 @@ func ExampleClient_DockerCredentials() {
 	}
 	for _, host := range creds.Hosts() {
 		a := creds.Config.Auths[host]
-		fmt.Println(host, a.Username, len(a.Password))
+		fmt.Println(host, a.Username, len(a.Secret))
 	}
 	fmt.Println(time.Until(creds.ExpiresAt).Round(time.Hour))
 	fmt.Printf("%v\n", creds.Raw) // fmt never prints the secrets
@@ -110,4 +113,38 @@ func ExampleClient_Tags() {
 	// v1
 	// v2
 	// latest
+}
+
+// Tests that mock the API with httpmock pass its transport with
+// WithTransport: it sits under docr's auth layer, so the token is still
+// sent, and docrtest.CredentialsBody builds a valid answer.
+func ExampleWithTransport() {
+	mt := httpmock.NewMockTransport()
+	mt.RegisterResponder(http.MethodGet, "https://api.digitalocean.com/v2/registries/example/docker-credentials",
+		func(req *http.Request) (*http.Response, error) {
+			if req.Header.Get("Authorization") != "Bearer dop_v1_example" {
+				return httpmock.NewStringResponse(http.StatusUnauthorized, `{"id":"unauthorized","message":"Unable to authenticate you."}`), nil
+			}
+			resp := httpmock.NewBytesResponse(http.StatusOK, docrtest.CredentialsBody("registry.digitalocean.com", "user", "secret:with:colons"))
+			resp.Header.Set("Content-Type", "application/json")
+			return resp, nil
+		})
+	c, err := facade.New("dop_v1_example", facade.WithTransport(mt))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	creds, err := c.DockerCredentials(context.Background(), facade.CredentialsRequest{Registry: "example", Expiry: time.Hour})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	cred, _ := creds.For(facade.DefaultRegistryHost)
+	fmt.Println(cred.Username, cred.Secret)
+	fmt.Println(cred) // fmt never prints a secret
+	fmt.Println(mt.GetCallCountInfo())
+	// Output:
+	// user secret:with:colons
+	// Credential{host: "registry.digitalocean.com", username: [REDACTED], secret: [REDACTED]}
+	// map[GET https://api.digitalocean.com/v2/registries/example/docker-credentials:1]
 }

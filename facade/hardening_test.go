@@ -24,6 +24,7 @@ import (
 
 	"github.com/docr-dev/docr/internal/registryhost"
 	"github.com/docr-dev/docr/internal/testsupport/testctx"
+	"github.com/docr-dev/docr/internal/transport"
 )
 
 // Case 1. The API redirects to another host (127.0.0.2: a different host
@@ -84,7 +85,7 @@ func TestHardeningCrossHostRedirectThenSameHostHop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	discard(resp.Body)
+	transport.Discard(resp.Body)
 	bearer := "auth=Bearer " + testToken
 	want := []string{
 		"api /v2/registry/docker-credentials " + bearer,
@@ -268,12 +269,12 @@ func TestHardeningNoSecretInAnyError(t *testing.T) {
 		{"401 echoing the token", api(echo401.URL, tr), isAPIError(401)},
 		{"redirect putting the token into another host's URL", api(leakyRedirect.URL, tr, WithRetry(RetryPolicy{MaxAttempts: 1})), isAPIError(500)},
 		{"redirect loop with the token in the path", api(selfRedirect.URL, tr), func(t *testing.T, err error) {
-			if !errors.Is(err, errTooManyRedirects) {
+			if !errors.Is(err, transport.ErrTooManyRedirects) {
 				t.Errorf("err = %v", err)
 			}
 		}},
-		{"timeout", api(hang.URL, tr, WithTimeout(150*time.Millisecond), WithRetry(RetryPolicy{MaxAttempts: 2}), withClock(clock{
-			now: func() time.Time { return testEpoch }, sleep: (&fakeClock{}).clock().sleep, jitter: randomJitter, deadline: hangDeadlines.deadline,
+		{"timeout", api(hang.URL, tr, WithTimeout(150*time.Millisecond), WithRetry(RetryPolicy{MaxAttempts: 2}), withClock(transport.Clock{
+			Now: func() time.Time { return testEpoch }, Sleep: (&fakeClock{}).clock().Sleep, Jitter: transport.RealClock().Jitter, Deadline: hangDeadlines.deadline,
 		})), func(t *testing.T, err error) {
 			if !strings.Contains(err.Error(), "Timeout") && !errors.Is(err, context.DeadlineExceeded) {
 				t.Errorf("err = %v", err)
@@ -405,8 +406,8 @@ func TestHardeningBadCredentialPayloads(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if e := creds.Config.Auths[testHost]; e.Username != "user" || e.Password != "pa:ss::word:" {
-			t.Errorf("split at the wrong colon: %q %q", e.Username, e.Password)
+		if e := creds.Config.Auths[testHost]; e.Username != "user" || e.Secret != "pa:ss::word:" {
+			t.Errorf("split at the wrong colon: %q %q", e.Username, e.Secret)
 		}
 	})
 	t.Run("200 with an endless body", func(t *testing.T) {
@@ -431,7 +432,7 @@ func TestHardeningBadCredentialPayloads(t *testing.T) {
 			return err
 		})
 		var ae *APIError
-		if !errors.As(err, &ae) || ae.StatusCode != 500 || len(ae.Body) > maxErrorBody {
+		if !errors.As(err, &ae) || ae.StatusCode != 500 || len(ae.Body) > transport.MaxErrorBody {
 			t.Fatalf("err = %v", err)
 		}
 	})
@@ -516,8 +517,8 @@ func TestHardeningSlowServerCutOffByTimeout(t *testing.T) {
 	}{{"body trickles", false}, {"headers trickle", true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			const timeout = 700 * time.Millisecond
-			clk := realClock
-			clk.deadline = deadlines.deadline
+			clk := transport.RealClock()
+			clk.Deadline = deadlines.deadline
 			before := len(deadlines.timeouts())
 			c, err := New(testToken, WithTransport(tr), WithBaseURL(srv.URL), WithTimeout(timeout), withClock(clk),
 				WithRetry(RetryPolicy{MaxAttempts: 2, BaseDelay: 10 * time.Millisecond, MaxDelay: 20 * time.Millisecond}))
@@ -630,10 +631,10 @@ func FuzzAuthDecode(f *testing.F) {
 			return
 		}
 		e := c.Config.Auths[testHost]
-		if e.Auth != auth || e.Username != user || e.Password != pass || strings.Contains(e.Username, ":") {
-			t.Fatalf("entry %q/%q from %q", e.Username, e.Password, auth)
+		if e.Auth() != auth || e.Username != user || e.Secret != pass || strings.Contains(e.Username, ":") {
+			t.Fatalf("entry %q/%q from %q", e.Username, e.Secret, auth)
 		}
-		if b64(e.Username+":"+e.Password) != auth {
+		if b64(e.Username+":"+e.Secret) != auth {
 			t.Fatalf("auth %q does not round-trip", auth)
 		}
 	})

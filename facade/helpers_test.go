@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/docr-dev/docr/internal/testsupport/testctx"
+	"github.com/docr-dev/docr/internal/transport"
 )
 
 func TestMain(m *testing.M) {
@@ -70,6 +70,7 @@ func mock(t *testing.T, handle func(n int, req *http.Request) (*http.Response, e
 		if req.Body != nil {
 			b, _ := io.ReadAll(req.Body)
 			body = string(b)
+			req.Body = io.NopCloser(strings.NewReader(body)) // for handle
 		}
 		rec.mu.Lock()
 		n := len(rec.reqs)
@@ -111,16 +112,16 @@ type fakeClock struct {
 	waits []time.Duration
 }
 
-func (f *fakeClock) clock() clock {
-	return clock{
-		now: func() time.Time { return testEpoch },
-		sleep: func(ctx context.Context, d time.Duration) error {
+func (f *fakeClock) clock() transport.Clock {
+	return transport.Clock{
+		Now: func() time.Time { return testEpoch },
+		Sleep: func(ctx context.Context, d time.Duration) error {
 			f.mu.Lock()
 			f.waits = append(f.waits, d)
 			f.mu.Unlock()
 			return ctx.Err()
 		},
-		jitter: func(d time.Duration) time.Duration { return d }, // maximal jitter: deterministic
+		Jitter: func(d time.Duration) time.Duration { return d }, // maximal jitter: deterministic
 	}
 }
 
@@ -161,26 +162,18 @@ func assertAPIHeaders(t *testing.T, s seen) {
 	}
 }
 
-func mustURL(s string) *url.URL {
-	u, err := url.Parse(s)
-	if err != nil {
-		panic(err)
-	}
-	return u
-}
-
 // sleepWatch is the real clock whose sleep first reports each wait it
 // starts on waits, so that a test can cancel a context while docr is
 // really waiting, not after a guessed number of milliseconds.
-func sleepWatch() (clock, <-chan time.Duration) {
+func sleepWatch() (transport.Clock, <-chan time.Duration) {
 	waits := make(chan time.Duration, 16)
-	c := realClock
-	c.sleep = func(ctx context.Context, d time.Duration) error {
+	c := transport.RealClock()
+	c.Sleep = func(ctx context.Context, d time.Duration) error {
 		select {
 		case waits <- d:
 		default:
 		}
-		return sleepCtx(ctx, d)
+		return transport.SleepCtx(ctx, d)
 	}
 	return c, waits
 }

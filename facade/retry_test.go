@@ -18,6 +18,7 @@ import (
 	"github.com/docr-dev/docr/gen"
 
 	"github.com/docr-dev/docr/internal/testsupport/testctx"
+	"github.com/docr-dev/docr/internal/transport"
 )
 
 func TestRetry429Then200(t *testing.T) {
@@ -94,23 +95,6 @@ func TestRetryBackoffGrowsAndIsCapped(t *testing.T) {
 	}
 }
 
-func TestBackoffJitterBounds(t *testing.T) {
-	t.Parallel()
-	p, _ := RetryPolicy{BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second}.validate()
-	for attempt := 1; attempt < 70; attempt++ {
-		full := min(p.BaseDelay<<min(attempt-1, 20), p.MaxDelay)
-		for range 20 {
-			d := p.backoff(attempt, randomJitter)
-			if d < full/2 || d > full {
-				t.Fatalf("attempt %d: %v outside [%v, %v]", attempt, d, full/2, full)
-			}
-		}
-	}
-	if randomJitter(0) != 0 || randomJitter(-1) != 0 {
-		t.Error("randomJitter of non-positive")
-	}
-}
-
 func TestRetryMethods(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -182,7 +166,7 @@ func TestRetryTransportErrorThenSuccess(t *testing.T) {
 
 func TestPermanentTransportErrorNotRetried(t *testing.T) {
 	t.Parallel()
-	for _, perr := range []error{x509.UnknownAuthorityError{}, x509.HostnameError{Host: "h"}, errTooManyRedirects} {
+	for _, perr := range []error{x509.UnknownAuthorityError{}, x509.HostnameError{Host: "h"}, transport.ErrTooManyRedirects} {
 		mt, rec := mock(t, func(int, *http.Request) (*http.Response, error) { return nil, perr })
 		c, _ := newTest(t, mt)
 		if _, err := c.DockerCredentials(context.Background(), CredentialsRequest{}); err == nil {
@@ -269,28 +253,6 @@ func TestCancelDuringBackoff(t *testing.T) {
 	}
 }
 
-func TestSleepCtx(t *testing.T) {
-	t.Parallel()
-	if err := sleepCtx(context.Background(), time.Millisecond); err != nil {
-		t.Error(err)
-	}
-	if err := sleepCtx(context.Background(), 0); err != nil {
-		t.Error(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if err := sleepCtx(ctx, 0); !errors.Is(err, context.Canceled) {
-		t.Error(err)
-	}
-	if err := sleepCtx(ctx, time.Hour); !errors.Is(err, context.Canceled) {
-		t.Error(err)
-	}
-	if urlOp("") != "Get" || urlOp("DELETE") != "Delete" {
-		t.Error("urlOp")
-	}
-	discard(nil)
-}
-
 // 100 sequential credential calls, some answered 404 and 500 (retried),
 // must all use one TCP connection: docr drains and closes every body.
 func TestConnectionReuse(t *testing.T) {
@@ -335,112 +297,6 @@ func TestConnectionReuse(t *testing.T) {
 	}
 	if failures == 0 || calls.Load() <= 100 {
 		t.Errorf("failures %d, calls %d: the test did not exercise errors", failures, calls.Load())
-	}
-}
-
-func TestParseRetryAfter(t *testing.T) {
-	t.Parallel()
-	now := testEpoch
-	cases := []struct {
-		in   string
-		d    time.Duration
-		ok   bool
-		name string
-	}{
-		{"0", 0, true, "zero"},
-		{" 120 ", 2 * time.Minute, true, "seconds"},
-		{"99999999999999999999999", time.Duration(1<<63 - 1), true, "huge"},
-		{"9223372037", time.Duration(1<<63 - 1), true, "overflowing seconds"},
-		{"9223372036", 9223372036 * time.Second, true, "largest seconds"},
-		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second, true, "date"},
-		{now.Add(-time.Minute).Format(http.TimeFormat), 0, true, "past date"},
-		{"Sun, 06 Nov 1994 08:49:37 GMT", 0, true, "old date"},
-		{"Sunday, 06-Nov-94 08:49:37 GMT", 0, true, "RFC 850 date"},
-		{"", 0, false, "empty"},
-		{"-5", 0, false, "negative"},
-		{"1.5", 0, false, "fraction"},
-		{"soon", 0, false, "word"},
-	}
-	for _, tc := range cases {
-		d, ok := ParseRetryAfter(tc.in, now)
-		if d != tc.d || ok != tc.ok {
-			t.Errorf("%s: ParseRetryAfter(%q) = %v, %t; want %v, %t", tc.name, tc.in, d, ok, tc.d, tc.ok)
-		}
-	}
-}
-
-func TestParseRateLimit(t *testing.T) {
-	t.Parallel()
-	h := func(kv ...string) http.Header {
-		out := http.Header{}
-		for i := 0; i+1 < len(kv); i += 2 {
-			out.Set(kv[i], kv[i+1])
-		}
-		return out
-	}
-	cases := []struct {
-		h  http.Header
-		rl RateLimit
-		ok bool
-	}{
-		{h(), RateLimit{}, false},
-		{h("ratelimit-limit", "5000", "ratelimit-remaining", "4816", "ratelimit-reset", "1444931833"), RateLimit{5000, 4816, time.Unix(1444931833, 0)}, true},
-		{h("RateLimit-Remaining", " 7 "), RateLimit{Remaining: 7}, true},
-		{h("ratelimit-limit", "x", "ratelimit-remaining", "-1", "ratelimit-reset", "1e9"), RateLimit{}, false},
-		{h("ratelimit-limit", "99999999999", "ratelimit-reset", "999999999999999"), RateLimit{}, false},
-	}
-	for i, tc := range cases {
-		rl, ok := parseRateLimit(tc.h)
-		if ok != tc.ok || rl.Limit != tc.rl.Limit || rl.Remaining != tc.rl.Remaining || !rl.Reset.Equal(tc.rl.Reset) {
-			t.Errorf("%d: parseRateLimit = %+v %t, want %+v %t", i, rl, ok, tc.rl, tc.ok)
-		}
-	}
-}
-
-func TestRateLimitIgnoresOtherHosts(t *testing.T) {
-	t.Parallel()
-	c, _ := newTest(t, http.DefaultTransport)
-	c.observe(&http.Response{Header: http.Header{"Ratelimit-Limit": {"1"}}, Request: &http.Request{URL: mustURL("https://elsewhere.example/")}})
-	if !c.RateLimit().IsZero() {
-		t.Error("recorded another host's rate limit")
-	}
-}
-
-func TestResponseBodyLimit(t *testing.T) {
-	t.Parallel()
-	read := func(body string, limit int64) (string, error) {
-		rb := &responseBody{r: strings.NewReader(body), c: io.NopCloser(nil), remaining: limit}
-		b, err := io.ReadAll(rb)
-		_ = rb.Close()
-		return string(b), err
-	}
-	if got, err := read("12345", 5); got != "12345" || err != nil {
-		t.Errorf("exact limit: %q %v", got, err)
-	}
-	if got, err := read("123456", 5); got != "12345" || !errors.Is(err, ErrResponseTooLarge) {
-		t.Errorf("over limit: %q %v", got, err)
-	}
-	if got, err := read("123456", -1); got != "123456" || err != nil {
-		t.Errorf("no limit: %q %v", got, err)
-	}
-	if (&responseBody{}).Close() != nil {
-		t.Error("Close without closer")
-	}
-	for m, want := range map[string]bool{"GET": true, "HEAD": true, "PUT": true, "DELETE": true, "OPTIONS": true, "POST": false, "PATCH": false} {
-		if retryableMethod(m, false) != want {
-			t.Errorf("retryableMethod(%s)", m)
-		}
-	}
-	if !retryableMethod("POST", true) || retryableMethod("PATCH", true) {
-		t.Error("RetryPOST")
-	}
-	if (&APIError{StatusCode: 500}).Is(io.EOF) {
-		t.Error("Is(io.EOF)")
-	}
-	e := &APIError{Message: "a"}
-	e.scrub([]string{""})
-	if e.Message != "a" {
-		t.Error("scrub of empty secret")
 	}
 }
 

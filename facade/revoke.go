@@ -3,10 +3,12 @@ package facade
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/docr-dev/docr/internal/apitoken"
+	"github.com/docr-dev/docr/internal/transport"
 )
 
 // RevokeCredential revokes a registry credential, e.g. the password of
@@ -18,7 +20,7 @@ import (
 // 200 answer is success; anything else is an [*APIError]. No error ever
 // contains the password.
 func (c *Client) RevokeCredential(ctx context.Context, password string) error {
-	return revoke(ctx, c.plain, c.s.revokeURL, password)
+	return revoke(ctx, c.plain, c.s.RevokeURL, password)
 }
 
 // RevokeCredential is [Client.RevokeCredential] for programs without an API
@@ -30,7 +32,25 @@ func RevokeCredential(ctx context.Context, password string, opts ...Option) erro
 	if err != nil {
 		return err
 	}
-	return revoke(ctx, s.plainHTTPClient(), s.revokeURL, password)
+	return revoke(ctx, s.PlainClient(), s.RevokeURL, password)
+}
+
+// revokeAll revokes every distinct secret of creds, except the Client's own
+// API token, and returns the errors.
+func (c *Client) revokeAll(ctx context.Context, creds *Credentials) []error {
+	var errs []error
+	seen := map[string]bool{}
+	for _, cred := range creds.All() {
+		p := strings.TrimSpace(cred.Secret)
+		if p == "" || seen[p] || p == c.token {
+			continue
+		}
+		seen[p] = true
+		if err := c.RevokeCredential(ctx, p); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
 }
 
 func revoke(ctx context.Context, hc *http.Client, endpoint *url.URL, password string) error {
@@ -38,26 +58,12 @@ func revoke(ctx context.Context, hc *http.Client, endpoint *url.URL, password st
 	if password == "" {
 		return fmt.Errorf("%w: empty credential to revoke", ErrInvalidRequest)
 	}
-	if !printableASCII(password) {
+	if !apitoken.Printable(password) {
 		return fmt.Errorf("%w: credential to revoke contains whitespace, a control character or a non-ASCII character", ErrInvalidRequest)
 	}
-	form := url.Values{"token": {password}}.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint.String(), strings.NewReader(form))
-	if err != nil {
-		return redactError(fmt.Errorf("docr: revoke: %w", err), password)
+	f, err := transport.Revoke(ctx, hc, endpoint, password)
+	if f != nil {
+		return apiError(f)
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Authorization", "Bearer "+password)
-	resp, err := hc.Do(req)
-	if err != nil {
-		return redactError(err, password)
-	}
-	defer discard(resp.Body)
-	if resp.StatusCode == http.StatusOK {
-		return nil
-	}
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, errorBodyRead))
-	e := newAPIError(resp, data)
-	e.scrub([]string{password, url.QueryEscape(password)})
-	return e
+	return err
 }

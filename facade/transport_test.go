@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/docr-dev/docr/gen"
+	"github.com/docr-dev/docr/internal/transport"
 )
 
 // hopLog records the Authorization header seen on each hop.
@@ -166,64 +167,6 @@ func TestRedirectMarkerWithoutResponseChain(t *testing.T) {
 	}
 }
 
-func TestAuthTransportOrigins(t *testing.T) {
-	t.Parallel()
-	var got http.Header
-	base := rtFunc(func(r *http.Request) (*http.Response, error) {
-		got = r.Header.Clone()
-		return &http.Response{StatusCode: 200, Body: http.NoBody, Request: r}, nil
-	})
-	at := &authTransport{base: base, token: testToken, api: originOf(mustURL("https://API.digitalocean.com")), userAgent: "ua/1"}
-	cases := []struct {
-		url  string
-		auth bool
-	}{
-		{"https://api.digitalocean.com/v2/x", true},
-		{"https://api.digitalocean.com:443/v2/x", true},
-		{"https://Api.DigitalOcean.com/v2/x", true},
-		{"http://api.digitalocean.com/v2/x", false},
-		{"https://api.digitalocean.com:8443/v2/x", false},
-		{"https://cloud.digitalocean.com/v1/oauth/revoke", false},
-		{"https://evil.api.digitalocean.com/v2/x", false},
-	}
-	for _, tc := range cases {
-		req, _ := http.NewRequest(http.MethodGet, tc.url, nil)
-		req.Header.Set("Authorization", "Bearer caller")
-		if _, err := at.RoundTrip(req); err != nil {
-			t.Fatal(err)
-		}
-		if a := got.Get("Authorization"); (a == "Bearer "+testToken) != tc.auth || (!tc.auth && a != "") {
-			t.Errorf("%s: Authorization = %q", tc.url, a)
-		}
-		if got.Get("User-Agent") != "ua/1" {
-			t.Errorf("User-Agent = %q", got.Get("User-Agent"))
-		}
-		if req.Header.Get("Authorization") != "Bearer caller" || req.Header.Get("User-Agent") != "" {
-			t.Errorf("caller's request modified: %v", req.Header)
-		}
-	}
-	// A request whose redirect chain passed through another host.
-	prev, _ := http.NewRequest(http.MethodGet, "https://evil.example/", nil)
-	req, _ := http.NewRequest(http.MethodGet, "https://api.digitalocean.com/v2/x", nil)
-	req.Response = &http.Response{Request: prev}
-	if _, err := at.RoundTrip(req); err != nil {
-		t.Fatal(err)
-	}
-	if a := got.Get("Authorization"); a != "" {
-		t.Errorf("after off-origin hop: Authorization = %q", a)
-	}
-	// A caller-set User-Agent is kept.
-	req, _ = http.NewRequest(http.MethodGet, "https://api.digitalocean.com/v2/x", nil)
-	req.Header.Set("User-Agent", "mine")
-	_, _ = at.RoundTrip(req)
-	if got.Get("User-Agent") != "mine" {
-		t.Errorf("User-Agent = %q", got.Get("User-Agent"))
-	}
-	if originOf(nil) != (origin{}) {
-		t.Error("originOf(nil)")
-	}
-}
-
 func TestRedirectLimitAndCallerPolicy(t *testing.T) {
 	t.Parallel()
 	loop := rtFunc(func(r *http.Request) (*http.Response, error) {
@@ -231,7 +174,7 @@ func TestRedirectLimitAndCallerPolicy(t *testing.T) {
 	})
 	c, _ := newTest(t, loop)
 	_, err := c.DockerCredentials(context.Background(), CredentialsRequest{})
-	if !errors.Is(err, errTooManyRedirects) {
+	if !errors.Is(err, transport.ErrTooManyRedirects) {
 		t.Errorf("loop: err = %v", err)
 	}
 	var calls int
@@ -265,17 +208,17 @@ func TestWithHTTPClient(t *testing.T) {
 	if hc.Transport != mt || hc.CheckRedirect != nil || hc.Timeout != 7e9 {
 		t.Error("caller's client modified")
 	}
-	d := c.api.ClientInterface.(*gen.Client).Client.(*doer)
-	if d.timeout != 7e9 || d.hc == hc {
-		t.Errorf("timeout %v", d.timeout)
+	d := c.api.ClientInterface.(*gen.Client).Client.(*transport.Doer)
+	if d != c.doer || d.Timeout != 7e9 || d.Client == hc {
+		t.Errorf("timeout %v", d.Timeout)
 	}
 	c3, _ := New(testToken, WithHTTPClient(hc), WithTimeout(3e9))
-	if d := c3.api.ClientInterface.(*gen.Client).Client.(*doer); d.timeout != 3e9 {
-		t.Errorf("WithTimeout ignored: %v", d.timeout)
+	if d := c3.api.ClientInterface.(*gen.Client).Client.(*transport.Doer); d.Timeout != 3e9 {
+		t.Errorf("WithTimeout ignored: %v", d.Timeout)
 	}
 	c4, _ := New(testToken, WithHTTPClient(&http.Client{}))
-	if d := c4.api.ClientInterface.(*gen.Client).Client.(*doer); d.timeout != DefaultTimeout || d.hc.Transport.(*authTransport).base != http.DefaultTransport {
-		t.Errorf("defaults: %v", d.timeout)
+	if d := c4.api.ClientInterface.(*gen.Client).Client.(*transport.Doer); d.Timeout != DefaultTimeout {
+		t.Errorf("defaults: %v", d.Timeout)
 	}
 
 	// Behaviour: the caller's Timeout bounds each attempt (docr turns it
@@ -295,8 +238,8 @@ func TestWithHTTPClient(t *testing.T) {
 			<-r.Context().Done()
 			return nil, r.Context().Err()
 		})
-		clk := realClock
-		clk.deadline = deadlines.deadline
+		clk := transport.RealClock()
+		clk.Deadline = deadlines.deadline
 		c, err := New(testToken, append(withOpts(hang), WithRetry(RetryPolicy{MaxAttempts: 1}), withClock(clk))...)
 		if err != nil {
 			t.Fatal(err)

@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/docr-dev/docr/docrtest"
+	"github.com/docr-dev/docr/facade"
+	"github.com/docr-dev/docr/internal/programs/kubeletprovider"
 	"k8s.io/klog/v2"
 	"k8s.io/kubernetes/pkg/credentialprovider"
 	"k8s.io/kubernetes/pkg/credentialprovider/plugin"
@@ -74,8 +76,8 @@ func TestMain(m *testing.M) {
 	// config's env entries: none of the provider's settings may come from
 	// the environment of whoever runs the tests.
 	for _, k := range []string{
-		"DIGITALOCEAN_TOKEN", "DIGITALOCEAN_ACCESS_TOKEN", "DOCR_TOKEN_FILE", "DIGITALOCEAN_API_URL",
-		"DOCR_REGISTRY_HOST", "DOCR_CACHE_KEY_TYPE", "DOCR_CREDENTIAL_EXPIRY", "DOCR_PROVIDER_TIMEOUT",
+		facade.EnvToken, facade.EnvAccessToken, facade.EnvTokenFile, facade.EnvAPIURL, facade.EnvRevokeURL,
+		facade.EnvRegistryHost, kubeletprovider.EnvCacheKeyType, kubeletprovider.EnvExpiry, kubeletprovider.EnvTimeout,
 	} {
 		os.Unsetenv(k)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/docr-dev/docr/docrtest"
+	"github.com/docr-dev/docr/facade"
 	"github.com/docr-dev/docr/internal/programs/kubeletprovider"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -262,15 +263,15 @@ func TestDocsConfig(t *testing.T) {
 			for _, e := range p.Env {
 				env[e.Name] = e.Value
 			}
-			if env["DOCR_TOKEN_FILE"] == "" {
-				t.Errorf("the config does not set DOCR_TOKEN_FILE")
+			if env[facade.EnvTokenFile] == "" {
+				t.Errorf("the config does not set %s", facade.EnvTokenFile)
 			}
 			srv := docrtest.NewServer(t)
-			env["DOCR_TOKEN_FILE"] = filepath.Join(t.TempDir(), "token")
-			if err := os.WriteFile(env["DOCR_TOKEN_FILE"], []byte(srv.Token), 0o600); err != nil {
+			env[facade.EnvTokenFile] = filepath.Join(t.TempDir(), "token")
+			if err := os.WriteFile(env[facade.EnvTokenFile], []byte(srv.Token), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			env["DIGITALOCEAN_API_URL"] = srv.URL
+			env[facade.EnvAPIURL] = srv.URL
 			stdin := `{"apiVersion":"credentialprovider.kubelet.k8s.io/v1","kind":"CredentialProviderRequest","image":"registry.digitalocean.com/example/web"}`
 			var stdout, stderr bytes.Buffer
 			if code := kubeletprovider.Main(context.Background(), []string{"docr-credential-provider"}, strings.NewReader(stdin), &stdout, &stderr,

@@ -94,6 +94,7 @@ func fakeEnv(srv *docrtest.Server, extra ...string) map[string]string {
 		"DIGITALOCEAN_API_URL": srv.URL,
 		"DIGITALOCEAN_TOKEN":   srv.Token,
 		"DOCR_REGISTRY_HOST":   srv.RegistryHost(),
+		"DOCR_REVOKE_URL":      srv.URL + "/v1/oauth/revoke",
 	}
 	for i := 0; i+1 < len(extra); i += 2 {
 		env[extra[i]] = extra[i+1]
@@ -337,11 +338,12 @@ func TestTokenFile(t *testing.T) {
 	}{
 		{"0600", 0o600, "TOKEN\n", ""},
 		{"0400", 0o400, "  TOKEN  ", ""},
-		{"0640", 0o640, "TOKEN", "has mode 0640: group or others may access it"},
-		{"0644", 0o644, "TOKEN", "has mode 0644: group or others may access it"},
-		{"0602", 0o602, "TOKEN", "has mode 0602: group or others may access it"},
-		{"empty", 0o600, "\n", "is empty"},
-		{"directory", 0, "", "is not a regular file"},
+		{"0640", 0o640, "TOKEN", "has mode 0640: group or others may read or write it"},
+		{"0644", 0o644, "TOKEN", "has mode 0644: group or others may read or write it"},
+		{"0602", 0o602, "TOKEN", "has mode 0602: group or others may read or write it"},
+		{"first line", 0o600, "TOKEN\nsecond line\n", ""},
+		{"empty", 0o600, "\n", "holds no token"},
+		{"directory", 0, "", "is a directory"},
 		{"missing", 0, "-", "no such file or directory"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -456,7 +458,7 @@ func TestBadConfig(t *testing.T) {
 		{"bad cache key", []string{"DOCR_CACHE_KEY_TYPE", "Global"}, `DOCR_CACHE_KEY_TYPE="Global" must be Registry or Image`},
 		{"bad host", []string{"DOCR_REGISTRY_HOST", "a/b"}, "DOCR_REGISTRY_HOST is not a host name"},
 		{"host with user info", []string{"DOCR_REGISTRY_HOST", "me@registry.digitalocean.com"}, "DOCR_REGISTRY_HOST is not a host name"},
-		{"token with a space", []string{"DIGITALOCEAN_TOKEN", "dop v1"}, "API client (token from DIGITALOCEAN_TOKEN)"},
+		{"token with a space", []string{"DIGITALOCEAN_TOKEN", "dop v1"}, "API client (token from $DIGITALOCEAN_TOKEN)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -636,15 +638,15 @@ func TestSeveralRegistries(t *testing.T) {
 }
 
 // TestAnswerForAnotherHost: credentials the API issues for another host
-// than the configured one are not passed on.
+// than the configured one are not passed on, and are revoked at once.
 func TestAnswerForAnotherHost(t *testing.T) {
 	t.Parallel()
 	srv := docrtest.NewServer(t, docrtest.WithRegistryHost("registry.example.net"))
 	env := fakeEnv(srv, "DOCR_REGISTRY_HOST", "registry.digitalocean.com")
 	r := run(t, env, strings.NewReader(request(v1, "registry.digitalocean.com/example/repo-1")))
-	assertOneLineError(t, r, "the API returned no credentials for registry.digitalocean.com (hosts: registry.example.net)", secrets(srv))
-	if n := len(srv.Credentials()); n != 1 {
-		t.Errorf("%d credentials issued, want 1", n)
+	assertOneLineError(t, r, "getting credentials for registry example: docr: invalid credentials: the API issued credentials for registry.example.net, not only for registry.digitalocean.com (the minted credential was revoked)", secrets(srv))
+	if c := srv.Credentials(); len(c) != 1 || !c[0].Revoked {
+		t.Errorf("issued %+v, want one credential, revoked", c)
 	}
 }
 

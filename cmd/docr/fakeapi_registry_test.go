@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/docr-dev/docr/dockerconfig"
+	"github.com/docr-dev/docr/facade"
 	"github.com/docr-dev/docr/gen"
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -89,7 +90,7 @@ func TestFakeAPIRegistry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.Store(ctx, dockerconfig.Credential{Host: host, Username: user, Password: pass}); err != nil {
+	if _, err := w.Store(ctx, facade.Credential{Host: host, Username: user, Secret: pass}); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("DOCKER_CONFIG", dir)

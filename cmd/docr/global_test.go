@@ -42,10 +42,10 @@ func TestTokenSources(t *testing.T) {
 		{name: "--token-file before the command", env: []string{"DIGITALOCEAN_TOKEN", wrong}, args: []string{"--token-file=FILE", "docker-config"}, file: "  TOKEN\r\n"},
 		{name: "--token-file -", env: []string{"DIGITALOCEAN_TOKEN", ""}, args: []string{"docker-config", "--token-file", "-"}, stdin: "TOKEN\n"},
 		{name: "--token and --token-file", args: []string{"--token", "TOKEN", "docker-config", "--token-file", "-"}, stdin: "TOKEN", code: 2, want: "give --token or --token-file, not both"},
-		{name: "--token-file missing", args: []string{"docker-config", "--token-file", "/nonexistent/token"}, code: 1, want: "read --token-file: open /nonexistent/token: no such file or directory"},
+		{name: "--token-file missing", args: []string{"docker-config", "--token-file", "/nonexistent/token"}, code: 1, want: "docr: --token-file: cannot open the file: no such file or directory (the path is not repeated, in case it is a token"},
 		{name: "--token-file empty", args: []string{"docker-config", "--token-file", "FILE"}, file: "\n", code: 1, want: "holds no token"},
 		{name: "--token-file - empty", args: []string{"docker-config", "--token-file", "-"}, code: 1, want: "--token-file - holds no token"},
-		{name: "no token", env: []string{"DIGITALOCEAN_TOKEN", ""}, args: []string{"docker-config"}, code: 1, want: "no API token: pass --token or --token-file, or set DIGITALOCEAN_TOKEN or DIGITALOCEAN_ACCESS_TOKEN"},
+		{name: "no token", env: []string{"DIGITALOCEAN_TOKEN", ""}, args: []string{"docker-config"}, code: 1, want: "no API token: pass --token or --token-file, or set DOCR_TOKEN_FILE, DIGITALOCEAN_TOKEN or DIGITALOCEAN_ACCESS_TOKEN"},
 		{name: "wrong token", args: []string{"docker-config", "--token", wrong}, code: 1, want: "GET /v2/registry/docker-credentials: 401 Unauthorized (unauthorized)"},
 		{name: "malformed token", args: []string{"docker-config", "--token", "not a token"}, code: 1, want: "invalid API token"},
 	}
@@ -223,8 +223,8 @@ func TestUsage(t *testing.T) {
 	h := newHarness(t)
 	fails(t, h.docr("push"), 2, `unknown command "push"; run 'docr help'`)
 	fails(t, h.docr("help", "push"), 2, `unknown command "push"`)
-	fails(t, h.docr("--bogus", "login"), 2, "flag provided but not defined: -bogus")
-	fails(t, h.docr("--timeout"), 2, "flag needs an argument")
+	fails(t, h.docr("--bogus", "login"), 2, "unknown flag --bogus")
+	fails(t, h.docr("--timeout"), 2, "--timeout needs a value")
 	r := h.docr()
 	if r.code != 2 || r.stdout != "" || !strings.HasPrefix(r.stderr, "docr gets and uses DigitalOcean Container Registry credentials.") {
 		t.Errorf("no command: %v", r)

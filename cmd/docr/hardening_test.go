@@ -237,12 +237,12 @@ func TestHardeningKubernetesManifestAllOrNothing(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--name", "Pull_Secret"}, `--name: kubesecret: invalid secret name "Pull_Secret"`},
-		{[]string{"--name", "pull-secret\nkind: Pod"}, `--name: kubesecret: invalid secret name "pull-secret\nkind: Pod"`},
-		{[]string{"--name", strings.Repeat("a", 254)}, "--name: kubesecret: invalid secret name"},
-		{[]string{"--namespace", "Kube-System"}, `--namespace: kubesecret: invalid namespace "Kube-System"`},
-		{[]string{"--namespace", "apps.prod"}, `--namespace: kubesecret: invalid namespace "apps.prod"`},
-		{[]string{"--namespace", "\x1b[2Japps"}, `--namespace: kubesecret: invalid namespace "\x1b[2Japps"`},
+		{[]string{"--name", "Pull_Secret"}, "--name must be a DNS-1123 subdomain"},
+		{[]string{"--name", "pull-secret\nkind: Pod"}, "--name must be a DNS-1123 subdomain"},
+		{[]string{"--name", strings.Repeat("a", 254)}, "--name must be a DNS-1123 subdomain"},
+		{[]string{"--namespace", "Kube-System"}, "--namespace must be a DNS-1123 label"},
+		{[]string{"--namespace", "apps.prod"}, "--namespace must be a DNS-1123 label"},
+		{[]string{"--namespace", "\x1b[2Japps"}, "--namespace must be a DNS-1123 label"},
 		// The registry name rule comes first: such a name never reaches the
 		// Secret name (registry-<name>) at all.
 		{[]string{"--registry", "My_Registry"}, "--registry: registry name has 'M' at byte 0"},
@@ -325,9 +325,19 @@ func TestHardeningCredentialHelperCache(t *testing.T) {
 		h := newHarness(t)
 		now := time.Now().UTC()
 		for _, exp := range []time.Time{now.Add(-time.Hour), now.Add(-time.Second), now.Add(4 * time.Minute), {}} {
-			writeFile(t, h.cacheFile(), jsonMarshal(map[string]any{"entries": map[string]any{
-				helperHost + " ro": map[string]any{"host": helperHost, "username": "stale-user", "password": "stale-password", "expires_at": exp},
-			}}))
+			// The entry the helper keeps for this token and API, made
+			// stale: the key stays, so only its expiry stops it.
+			ok(t, h.helper(helperHost, "get"))
+			var cache struct {
+				Entries map[string]map[string]any `json:"entries"`
+			}
+			if err := jsonUnmarshal(readFileString(t, h.cacheFile()), &cache); err != nil || len(cache.Entries) != 1 {
+				t.Fatalf("cache: %v %v", err, cache)
+			}
+			for _, e := range cache.Entries {
+				e["username"], e["password"], e["expires_at"] = "stale-user", "stale-password", exp
+			}
+			writeFile(t, h.cacheFile(), jsonMarshal(cache))
 			r := ok(t, h.helper(helperHost, "get"))
 			rep := parseReply(t, r)
 			if rep.Secret == "stale-password" || rep.Username == "stale-user" {
@@ -338,8 +348,8 @@ func TestHardeningCredentialHelperCache(t *testing.T) {
 			}
 			wantMode(t, h.cacheFile(), 0o600)
 		}
-		if n := len(h.srv.Credentials()); n != 4 {
-			t.Errorf("%d credentials minted, want one per stale entry", n)
+		if n := len(h.srv.Credentials()); n != 5 {
+			t.Errorf("%d credentials minted, want the first and one per stale entry", n)
 		}
 	})
 	t.Run("corrupt caches are replaced", func(t *testing.T) {
@@ -359,7 +369,7 @@ func TestHardeningCredentialHelperCache(t *testing.T) {
 				Entries map[string]struct{ Password string } `json:"entries"`
 			}
 			b, _ := os.ReadFile(h.cacheFile())
-			if err := json.Unmarshal(b, &cache); err != nil || cache.Entries[helperHost+" ro"].Password != rep.Secret {
+			if err := json.Unmarshal(b, &cache); err != nil || len(cache.Entries) != 1 || !strings.Contains(string(b), `"password": "`+rep.Secret+`"`) {
 				t.Errorf("cache %q was not replaced: %v\n%s", content, err, b)
 			}
 			wantMode(t, h.cacheFile(), 0o600)

@@ -191,10 +191,18 @@ func TestCredentialHelperUnknownHost(t *testing.T) {
 		t.Run(inv.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t)
-			for _, in := range []string{"ghcr.io", "https://index.docker.io/v1/", "registry.digitalocean.com.evil.example", ""} {
+			for _, in := range []string{"ghcr.io", "https://index.docker.io/v1/", "registry.digitalocean.com.evil.example"} {
 				r := inv.run(h, in, "get")
 				if r.code != 1 || r.stdout != notFoundLine || r.stderr != "" {
 					t.Errorf("get %q:\n%v\nwant exit 1 and exactly %q on stdout", in, r, notFoundLine)
+				}
+			}
+			// No server URL at all: the protocol's own answer
+			// (docker-credential-helpers' errCredentialsMissingServerURL).
+			for _, in := range []string{"", "\n", "  \n"} {
+				r := inv.run(h, in, "get")
+				if r.code != 1 || r.stdout != noServerURLLine || r.stderr != "" {
+					t.Errorf("get %q:\n%v\nwant exit 1 and exactly %q on stdout", in, r, noServerURLLine)
 				}
 			}
 			if n := len(h.srv.Requests()); n != 0 {
@@ -257,7 +265,7 @@ func TestCredentialHelperErase(t *testing.T) {
 
 			// Without a server URL on stdin erase fails, as the protocol says.
 			r = inv.run(h, "\n", "erase")
-			if r.code != 1 || r.stdout != "no server URL on standard input\n" {
+			if r.code != 1 || r.stdout != noServerURLLine {
 				t.Errorf("erase without a server URL: %v", r)
 			}
 
@@ -335,8 +343,9 @@ func TestCredentialHelperListStoreVersion(t *testing.T) {
 				}
 			}
 
+			// docker-credential-helpers' version line.
 			r = ok(t, inv.run(h, "", "version"))
-			if r.stdout != "docr credential helper "+facade.Version+"\n" {
+			if r.stdout != "docker-credential-docr (github.com/docr-dev/docr) "+facade.Version+"\n" {
 				t.Errorf("version: %q", r.stdout)
 			}
 			if n := len(h.srv.Requests()); n != 0 {
@@ -351,10 +360,31 @@ func TestCredentialHelperUsage(t *testing.T) {
 	h := newHarness(t)
 	fails(t, h.docr("credential-helper"), 2, "credential-helper takes one action")
 	fails(t, h.docr("credential-helper", "get", "extra"), 2, "credential-helper takes one action")
-	fails(t, h.docr("credential-helper", "fetch"), 2, `unknown credential-helper action "fetch"`)
-	fails(t, h.helper("", "fetch"), 2, `unknown credential-helper action "fetch"`)
-	r := h.exec(filepath.Join(binDir, "docker-credential-docr"), "")
-	fails(t, r, 2, "credential-helper takes one action")
+	// An unknown action is not repeated: it could be a token typed in the
+	// wrong place.
+	const unknown = "unknown credential-helper action: want get, store, erase, list or version"
+	const typo = "dop_v1_typedhere"
+	for _, r := range []result{h.docr("credential-helper", typo), h.helper("", typo), h.standaloneHelper("", typo)} {
+		fails(t, r, 2, unknown)
+		if strings.Contains(r.stdout+r.stderr, typo) {
+			t.Errorf("the action was echoed: %v", r)
+		}
+	}
+	for _, prog := range []string{filepath.Join(binDir, "docker-credential-docr"), filepath.Join(helperDir, "docker-credential-docr")} {
+		fails(t, h.exec(prog, ""), 2, "credential-helper takes one action")
+		fails(t, h.exec(prog, "", "get", "extra"), 2, "credential-helper takes one action")
+	}
+	// The standalone helper's --help and --version.
+	if r := ok(t, h.standaloneHelper("", "--help")); !strings.HasPrefix(r.stdout, "Usage: docker-credential-docr get|store|erase|list|version\n") ||
+		!strings.Contains(r.stdout, "DOCR_HELPER_CACHE_DIR") || !strings.Contains(r.stdout, "DOCR_HELPER_LOG") {
+		t.Errorf("--help: %v", r)
+	}
+	if r := ok(t, h.standaloneHelper("", "--version")); r.stdout != "docker-credential-docr (github.com/docr-dev/docr) "+facade.Version+"\n" {
+		t.Errorf("--version: %v", r)
+	}
+	if n := len(h.srv.Requests()); n != 0 {
+		t.Errorf("%d API requests", n)
+	}
 }
 
 // Without a token the helper fails, on stdout (which Docker shows) and on
@@ -491,13 +521,13 @@ func TestCredentialHelperConcurrentGets(t *testing.T) {
 }
 
 // Expired credentials are dropped from the cache, never served, and not
-// sent for revocation (the revocation endpoint would refuse them).
+// sent for revocation (the revocation endpoint would refuse them). The
+// test makes them expired by moving their expiry into the past.
 func TestCredentialHelperExpiredEntries(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	h.set("DOCR_HELPER_EXPIRY_SECONDS", "1")
 	first := parseReply(t, ok(t, h.helper(helperHost, "get")))
-	time.Sleep(1100 * time.Millisecond)
+	expireAll(t, h)
 	h.set("DOCR_HELPER_READ_WRITE", "true")
 	ok(t, h.helper(helperHost, "get"))
 	var cache struct {
@@ -507,9 +537,26 @@ func TestCredentialHelperExpiredEntries(t *testing.T) {
 	if err := json.Unmarshal(b, &cache); err != nil || len(cache.Entries) != 1 || strings.Contains(string(b), first.Secret) {
 		t.Errorf("the expired credential is still cached: %v %s", err, b)
 	}
-	time.Sleep(1100 * time.Millisecond)
+	expireAll(t, h)
 	ok(t, h.helper(helperHost, "erase"))
 	if n := countOp(h.srv, opRevoke); n != 0 {
 		t.Errorf("%d revocations of expired credentials", n)
 	}
+}
+
+// expireAll moves the expiry of every entry of the helper's cache a second
+// into the past.
+func expireAll(t *testing.T, h *harness) {
+	t.Helper()
+	var cache struct {
+		Entries map[string]map[string]any `json:"entries"`
+	}
+	b, err := os.ReadFile(h.cacheFile())
+	if err != nil || json.Unmarshal(b, &cache) != nil {
+		t.Fatalf("cache: %v\n%s", err, b)
+	}
+	for _, e := range cache.Entries {
+		e["expires_at"] = time.Now().Add(-time.Second).UTC().Format(time.RFC3339Nano)
+	}
+	writeFile(t, h.cacheFile(), jsonMarshal(cache))
 }

@@ -123,13 +123,13 @@ func TestLoginUsageErrors(t *testing.T) {
 		{[]string{"--never-expire", "--expiry-seconds=60"}, "cannot be used together"},
 		{[]string{"--expiry-seconds", "0"}, "--expiry-seconds must be at least 1"},
 		{[]string{"--expiry-seconds", "-5"}, "--expiry-seconds must be at least 1"},
-		{[]string{"--expiry-seconds", "soon"}, "invalid value"},
+		{[]string{"--expiry-seconds", "soon"}, "invalid value for --expiry-seconds: want a whole number"},
 		// 2^55+3600 seconds: multiplied into a time.Duration it wraps to 3600s.
 		{[]string{"--expiry-seconds", "36028797018967568"}, "--expiry-seconds"},
 		{[]string{"--helper", "--read-only"}, "--helper cannot be combined with --read-only"},
 		{[]string{"--helper", "--never-expire"}, "--helper cannot be combined with --never-expire"},
 		{[]string{"--helper", "--expiry-seconds", "60"}, "--helper cannot be combined with --expiry-seconds"},
-		{[]string{"--bogus"}, "flag provided but not defined: -bogus"},
+		{[]string{"--bogus"}, "unknown flag --bogus"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 	}
 	h := newHarness(t)

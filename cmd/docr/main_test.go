@@ -400,6 +400,9 @@ const (
 	opRevoke     = docrtest.OpOAuthRevoke
 	helperHost   = "registry.digitalocean.com"
 	notFoundLine = "credentials not found in native keychain\n"
+	// noServerURLLine is the protocol's answer to a request without a
+	// server URL (docker-credential-helpers' errCredentialsMissingServerURL).
+	noServerURLLine = "no credentials server URL\n"
 )
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }

@@ -3,68 +3,20 @@
 package main_test
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/docr-dev/docr/docrtest"
 	"sigs.k8s.io/yaml"
 )
 
-// bodyRecorder is a reverse proxy in front of the fake that keeps the
-// bodies of the docker-credentials responses, to check that docr prints
-// them byte for byte.
-type bodyRecorder struct {
-	*httptest.Server
-	mu     sync.Mutex
-	bodies [][]byte
-}
-
-func newBodyRecorder(t *testing.T, h *harness) *bodyRecorder {
-	target, err := url.Parse(h.srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	br := &bodyRecorder{}
-	br.Server = httptest.NewServer(&httputil.ReverseProxy{
-		Rewrite: func(r *httputil.ProxyRequest) { r.SetURL(target) },
-		ModifyResponse: func(resp *http.Response) error {
-			if !strings.HasSuffix(resp.Request.URL.Path, "/docker-credentials") {
-				return nil
-			}
-			b, err := io.ReadAll(resp.Body)
-			if err != nil {
-				return err
-			}
-			resp.Body = io.NopCloser(bytes.NewReader(b))
-			br.mu.Lock()
-			br.bodies = append(br.bodies, b)
-			br.mu.Unlock()
-			return nil
-		},
-	})
-	t.Cleanup(br.Close)
-	h.set("DIGITALOCEAN_API_URL", br.URL)
-	return br
-}
-
-// only returns the one docker-credentials body the proxy saw.
-func (br *bodyRecorder) only(t *testing.T) []byte {
-	t.Helper()
-	br.mu.Lock()
-	defer br.mu.Unlock()
-	if len(br.bodies) != 1 {
-		t.Fatalf("%d docker-credentials responses, want 1", len(br.bodies))
-	}
-	return br.bodies[0]
+// configOf is the Docker config docr prints for the credential c: exactly
+// {"auths":{<host>:{"auth":...}}}, encoded anew, never the API's answer as
+// received (issue 22, item 10).
+func configOf(c docrtest.IssuedCredential, host string) string {
+	return `{"auths":{"` + host + `":{"auth":"` + b64(c.Username+":"+c.Password) + `"}}}`
 }
 
 func TestDockerConfig(t *testing.T) {
@@ -87,10 +39,9 @@ func TestDockerConfig(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t)
-			br := newBodyRecorder(t, h)
 			r := ok(t, h.docr(append([]string{"docker-config"}, tt.args...)...))
-			if want := string(br.only(t)) + "\n"; r.stdout != want {
-				t.Errorf("stdout %q, want the API's body and a newline: %q", r.stdout, want)
+			if want := configOf(onlyCredential(t, h.srv), h.srv.RegistryHost()) + "\n"; r.stdout != want {
+				t.Errorf("stdout %q, want the registry host's credential and a newline: %q", r.stdout, want)
 			}
 			if r.stderr != "" {
 				t.Errorf("stderr %q", r.stderr)
@@ -119,7 +70,7 @@ func TestDockerConfigUsageErrors(t *testing.T) {
 	}{
 		{[]string{"--expiry-seconds", "5", "--never-expire"}, "--expiry-seconds and --never-expire cannot be used together"},
 		{[]string{"--expiry-seconds", "0"}, "--expiry-seconds must be at least 1"},
-		{[]string{"--read-only"}, "flag provided but not defined: -read-only"},
+		{[]string{"--read-only"}, "unknown flag --read-only"},
 		{[]string{"config.json"}, `unexpected argument "config.json"`},
 	} {
 		fails(t, h.docr(append([]string{"docker-config"}, tt.args...)...), 2, tt.want)
@@ -169,9 +120,7 @@ func TestKubernetesManifest(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t)
-			br := newBodyRecorder(t, h)
 			r := ok(t, h.docr(append([]string{"kubernetes-manifest"}, tt.args...)...))
-			raw := br.only(t)
 			wantCredentialCalls(t, h.srv, call{tt.path, query(tt.query...)})
 			if n := countOp(h.srv, "registry_get"); n != tt.lookups {
 				t.Errorf("%d GET /v2/registry calls, want %d", n, tt.lookups)
@@ -208,8 +157,8 @@ func TestKubernetesManifest(t *testing.T) {
 			if len(s.Data) != 1 {
 				t.Errorf("data keys %v", s.Data)
 			}
-			if dec, err := base64.StdEncoding.DecodeString(s.Data[".dockerconfigjson"]); err != nil || !bytes.Equal(dec, raw) {
-				t.Errorf(".dockerconfigjson is not the API's body: %v", err)
+			if dec, err := base64.StdEncoding.DecodeString(s.Data[".dockerconfigjson"]); err != nil || string(dec) != configOf(c, h.srv.RegistryHost()) {
+				t.Errorf(".dockerconfigjson is not the registry host's credential: %v %q", err, dec)
 			}
 		})
 	}
@@ -219,11 +168,10 @@ func TestKubernetesManifest(t *testing.T) {
 func TestKubernetesManifestYAML(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	br := newBodyRecorder(t, h)
 	r := ok(t, h.docr("kubernetes-manifest"))
 	want := `apiVersion: v1
 data:
-  .dockerconfigjson: ` + base64.StdEncoding.EncodeToString(br.only(t)) + `
+  .dockerconfigjson: ` + base64.StdEncoding.EncodeToString([]byte(configOf(onlyCredential(t, h.srv), h.srv.RegistryHost()))) + `
 kind: Secret
 metadata:
   annotations:
@@ -247,12 +195,12 @@ func TestKubernetesManifestErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--output", "xml"}, `--output must be yaml or json, not "xml"`},
+		{[]string{"--output", "xml"}, "--output must be yaml or json (the value given is not repeated"},
 		{[]string{"--namespace", "Not_Valid"}, "--namespace"},
 		{[]string{"--name", "Bad Name"}, "--name"},
 		{[]string{"--expiry-seconds", "60", "--never-expire"}, "--expiry-seconds and --never-expire cannot be used together"},
-		{[]string{"--dosecret-annotation=maybe"}, "invalid boolean value"},
-		{[]string{"--read-write"}, "flag provided but not defined: -read-write"},
+		{[]string{"--dosecret-annotation=maybe"}, "invalid value for --dosecret-annotation: want true or false"},
+		{[]string{"--read-write"}, "unknown flag --read-write"},
 	} {
 		fails(t, h.docr(append([]string{"kubernetes-manifest"}, tt.args...)...), 2, tt.want)
 	}

@@ -12,6 +12,7 @@ package registryhost
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // MaxLen is the longest host (or config.json server key) accepted, in bytes.
@@ -38,4 +39,15 @@ func Check(host string) error {
 		}
 	}
 	return nil
+}
+
+// Lower lowers A-Z only, as Docker lowers the host it asks a credential
+// helper about, so that no Unicode look-alike folds into an ASCII host.
+func Lower(host string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + ('a' - 'A')
+		}
+		return r
+	}, host)
 }

@@ -15,6 +15,18 @@
 //	orphan   start a copy of itself in hang mode that inherits stdout,
 //	         write its pid to $FAKEHELPER_DIR/orphan.pid, print a valid
 //	         reply and exit 0
+//	orphan-hang
+//	         start a copy of itself in alive mode that inherits stderr (a
+//	         child that does not end with the helper), write its pid to
+//	         $FAKEHELPER_DIR/orphan.pid, then hang as in hang mode
+//	alive    print "fakehelper: child alive" on stderr, open the FIFO
+//	         $FAKEHELPER_DIR/alive for writing and keep it open while it
+//	         lives (its reader sees end-of-file when it has died), and
+//	         sleep for an hour
+//	stderr-flood
+//	         print 1 MiB on stderr, then act normally
+//	env      write the names of its environment variables, one a line, to
+//	         $FAKEHELPER_DIR/env-<name>-<action>, then act normally
 package main
 
 import (
@@ -164,6 +176,38 @@ func main() {
 		_ = os.WriteFile(filepath.Join(dir, "orphan.pid"), []byte(strconv.Itoa(cmd.Process.Pid)), 0o600)
 		fmt.Println(`{"ServerURL":"x","Username":"u","Secret":"s"}`)
 		return
+	case "orphan-hang":
+		self, _ := os.Executable()
+		cmd := exec.Command(self, "get")
+		cmd.Env = append(os.Environ(), "FAKEHELPER_MODE=alive", "FAKEHELPER_MODE_"+name+"=alive")
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			fmt.Println(err)
+			os.Exit(1)
+		}
+		_ = os.WriteFile(filepath.Join(dir, "orphan.pid"), []byte(strconv.Itoa(cmd.Process.Pid)), 0o600)
+		fmt.Fprintln(os.Stderr, hangingLine)
+		time.Sleep(time.Hour)
+		return
+	case "alive":
+		fmt.Fprintln(os.Stderr, "fakehelper: child alive")
+		f, err := os.OpenFile(filepath.Join(dir, "alive"), os.O_WRONLY, 0)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		defer f.Close()
+		time.Sleep(time.Hour)
+		return
+	case "stderr-flood":
+		fmt.Fprint(os.Stderr, strings.Repeat("e", 1<<20))
+	case "env":
+		var names []string
+		for _, kv := range os.Environ() {
+			k, _, _ := strings.Cut(kv, "=")
+			names = append(names, k)
+		}
+		_ = os.WriteFile(filepath.Join(dir, "env-"+name+"-"+action), []byte(strings.Join(names, "\n")+"\n"), 0o600)
 	}
 	h := fileHelper{path: filepath.Join(dir, name+".json")}
 	if err := credentials.HandleCommand(h, action, bytes.NewReader(in), os.Stdout); err != nil {

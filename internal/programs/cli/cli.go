@@ -1,12 +1,13 @@
-// Package cli implements the docr command. cmd/docr/main.go only calls Main
-// (adding the commands of package fakecmd, which link the fake API), and
-// cmd/docker-credential-docr only HelperMain; every command calls the
-// facade, dockerconfig and kubesecret packages and holds no API logic of its
-// own. This package never imports docrtest: the credential helper links it.
+// Package cli implements the docr command. cmd/docr/main.go only calls Run
+// (adding the commands of package fakecmd, which link the fake API); every
+// command calls the facade, dockerconfig, kubesecret and credhelper
+// packages and holds no API logic of its own. The credential helper is
+// package credhelper: "docr credential-helper" and docr linked as
+// docker-credential-docr run it. This package never imports docrtest:
+// only cmd/docr links the fake, through fakecmd.
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -27,7 +28,6 @@ import (
 
 	"github.com/docr-dev/docr/facade"
 	"github.com/docr-dev/docr/internal/minted"
-	"github.com/docr-dev/docr/internal/registryhost"
 )
 
 // Exit codes.
@@ -36,19 +36,6 @@ const (
 	exitFail  = 1
 	exitUsage = 2
 )
-
-// Environment variables read by the command, besides the facade's
-// DIGITALOCEAN_TOKEN and DIGITALOCEAN_ACCESS_TOKEN.
-const (
-	envAPIURL          = "DIGITALOCEAN_API_URL"
-	envRegistryHost    = "DOCR_REGISTRY_HOST"
-	envRevokeURL       = "DOCR_REVOKE_URL"
-	envHelperExpiry    = "DOCR_HELPER_EXPIRY_SECONDS"
-	envHelperReadWrite = "DOCR_HELPER_READ_WRITE"
-)
-
-// defaultRegistryHost is the auths key DigitalOcean issues credentials for.
-const defaultRegistryHost = "registry.digitalocean.com"
 
 // Env is what the command sees of the outside world; tests and the demo
 // substitute their own.
@@ -90,6 +77,9 @@ type app struct {
 	// apiToken is the token client read, kept so that it is never
 	// revoked as if it were a registry credential.
 	apiToken string
+	// warnedRevokeURL is set once the revocation URL was checked for
+	// the plain-http warning, which is given once a run.
+	warnedRevokeURL bool
 }
 
 // usageError is a mistake in the command line: exit code 2.
@@ -130,10 +120,6 @@ func (a *app) findCommand(name string) *command {
 	return nil
 }
 
-// helperProgram is the name under which the binary acts as a Docker
-// credential helper.
-const helperProgram = "docker-credential-docr"
-
 // Run is the docr program: it runs [Main] with the process's arguments and
 // standard streams, and turns SIGINT and SIGTERM into a cancelled context.
 // A command that was interrupted cleans up (a credential minted but not yet
@@ -144,14 +130,6 @@ const helperProgram = "docker-credential-docr"
 func Run(extra ...*Command) int {
 	return runInterruptible(func(ctx context.Context, env *Env) int {
 		return Main(ctx, os.Args, env, extra...)
-	})
-}
-
-// RunHelper is the docker-credential-docr program: [HelperMain] with the
-// process's arguments and streams, and signals handled as by [Run].
-func RunHelper() int {
-	return runInterruptible(func(ctx context.Context, env *Env) int {
-		return HelperMain(ctx, os.Args, env)
 	})
 }
 
@@ -216,12 +194,12 @@ func Main(ctx context.Context, args []string, env *Env, extra ...*Command) int {
 	top := flag.NewFlagSet("docr", flag.ContinueOnError)
 	top.SetOutput(io.Discard)
 	a.globalFlags(top)
-	if err := top.Parse(args); err != nil {
+	if err := parseFlags(top, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			a.mainUsage(env.Stdout)
 			return exitOK
 		}
-		return a.finish(usagef("%v", err))
+		return a.finish(usagef("%v; run 'docr --help'", err))
 	}
 	rest := top.Args()
 	if len(rest) == 0 {
@@ -257,12 +235,10 @@ func (a *app) runCommand(ctx context.Context, c *command, args []string) error {
 	fs.SetOutput(io.Discard)
 	a.globalFlags(fs)
 	run := c.setup(a, fs)
-	if h := strings.TrimSpace(a.env.getenv(envRegistryHost)); h != "" {
-		if err := registryhost.Check(h); err != nil {
-			return usagef("$%s: %v", envRegistryHost, err)
-		}
+	if _, err := facade.RegistryHostFromEnv(a.env.getenv); err != nil {
+		return usagef("%s", errorLine(err))
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			commandUsage(a.env.Stdout, c, fs)
 			return nil
@@ -332,12 +308,11 @@ func noArgs(name string, run func(ctx context.Context) error) func(context.Conte
 	}
 }
 
-// maxTokenLine bounds the line read from --token-file.
-const maxTokenLine = 64 << 10
-
-// readToken finds the API token: --token, --token-file, then the environment.
-// Reading a file or standard input stops when ctx is done (Ctrl-C while a
-// pipe or FIFO gives nothing).
+// readToken finds the API token: --token, --token-file, then the
+// environment (facade.TokenFromEnv: $DOCR_TOKEN_FILE, $DIGITALOCEAN_TOKEN,
+// $DIGITALOCEAN_ACCESS_TOKEN). A file is read by facade.ReadTokenFile's
+// rule; "-" reads standard input. Reading a file or standard input stops
+// when ctx is done (Ctrl-C while a pipe or FIFO gives nothing).
 func (a *app) readToken(ctx context.Context) (string, error) {
 	if a.token != "" && a.tokenFile != "" {
 		return "", usagef("give --token or --token-file, not both")
@@ -345,61 +320,41 @@ func (a *app) readToken(ctx context.Context) (string, error) {
 	if a.token != "" {
 		return a.token, nil
 	}
-	if a.tokenFile != "" {
-		type read struct {
-			line string
-			err  error
+	if a.tokenFile == "" {
+		tok, _, err := facade.TokenFromEnv(a.env.getenv)
+		switch {
+		case errors.Is(err, facade.ErrNoToken):
+			return "", fmt.Errorf("no API token: pass --token or --token-file, or set %s, %s or %s", facade.EnvTokenFile, facade.EnvToken, facade.EnvAccessToken)
+		case err != nil:
+			return "", tokenFileError(err, strings.TrimSpace(a.env.getenv(facade.EnvTokenFile)), "$"+facade.EnvTokenFile)
 		}
-		done := make(chan read, 1)
-		// Opening a FIFO and reading a pipe block in the kernel, out of
-		// reach of ctx: read on a goroutine and stop waiting when ctx is
-		// done (the process is about to exit; the goroutine ends with it).
-		go func() {
-			line, err := a.readTokenFile()
-			done <- read{line, err}
-		}()
-		select {
-		case r := <-done:
-			return r.line, r.err
-		case <-ctx.Done():
-			return "", fmt.Errorf("read --token-file: %w", context.Cause(ctx))
+		return tok, nil
+	}
+	type read struct {
+		tok string
+		err error
+	}
+	done := make(chan read, 1)
+	// Opening a FIFO and reading a pipe block in the kernel, out of reach
+	// of ctx: read on a goroutine and stop waiting when ctx is done (the
+	// process is about to exit; the goroutine ends with it).
+	go func() {
+		var r read
+		if a.tokenFile == "-" {
+			if r.tok, r.err = facade.ReadToken(a.env.Stdin); r.err != nil {
+				r.err = fmt.Errorf("--token-file - %w", r.err)
+			}
+		} else if r.tok, r.err = facade.ReadTokenFile(a.tokenFile); r.err != nil {
+			r.err = tokenFileError(r.err, a.tokenFile, "--token-file")
 		}
+		done <- r
+	}()
+	select {
+	case r := <-done:
+		return r.tok, r.err
+	case <-ctx.Done():
+		return "", fmt.Errorf("read --token-file: %w", context.Cause(ctx))
 	}
-	for _, k := range []string{facade.EnvToken, facade.EnvAccessToken} {
-		if v := a.env.getenv(k); strings.TrimSpace(v) != "" {
-			return v, nil
-		}
-	}
-	return "", fmt.Errorf("no API token: pass --token or --token-file, or set %s or %s", facade.EnvToken, facade.EnvAccessToken)
-}
-
-func (a *app) readTokenFile() (string, error) {
-	var r io.Reader
-	if a.tokenFile == "-" {
-		r = a.env.Stdin
-	} else {
-		f, err := os.Open(a.tokenFile)
-		if err != nil {
-			return "", fmt.Errorf("read --token-file: %w", err)
-		}
-		defer f.Close()
-		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o077 != 0 {
-			fmt.Fprintf(a.env.Stderr, "Warning: --token-file %s can be read by group or others (mode %04o); chmod 600 it\n", a.tokenFile, fi.Mode().Perm())
-		}
-		r = f
-	}
-	line, err := bufio.NewReader(io.LimitReader(r, maxTokenLine+1)).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return "", fmt.Errorf("read --token-file: %w", err)
-	}
-	if len(strings.TrimRight(line, "\r\n")) > maxTokenLine {
-		// Never cut silently: a cut token would fail later, confusingly.
-		return "", fmt.Errorf("--token-file %s: the first line is longer than %d KiB; an API token is far shorter", a.tokenFile, maxTokenLine>>10)
-	}
-	if strings.TrimSpace(line) == "" {
-		return "", fmt.Errorf("--token-file %s holds no token", a.tokenFile)
-	}
-	return line, nil
 }
 
 // knownTokens are the API tokens docr can see without reading a file:
@@ -420,7 +375,7 @@ func (a *app) baseURL() string {
 	if a.apiURL != "" {
 		return a.apiURL
 	}
-	if v := a.env.getenv(envAPIURL); v != "" {
+	if v := a.env.getenv(facade.EnvAPIURL); v != "" {
 		return v
 	}
 	return facade.DefaultBaseURL
@@ -445,7 +400,7 @@ func (a *app) client(ctx context.Context, extra ...facade.Option) (*facade.Clien
 	if a.timeout <= 0 {
 		return nil, usagef("--timeout must be positive")
 	}
-	if err := a.checkEndpoint(a.apiURL, "--api-url", envAPIURL); err != nil {
+	if err := a.checkEndpoint(a.apiURL, "--api-url", facade.EnvAPIURL); err != nil {
 		return nil, err
 	}
 	tok, err := a.readToken(ctx)
@@ -453,15 +408,23 @@ func (a *app) client(ctx context.Context, extra ...facade.Option) (*facade.Clien
 		return nil, err
 	}
 	a.apiToken = tok
-	if u, err := url.Parse(a.baseURL()); err == nil && u.Scheme == "http" && !isLoopback(u.Hostname()) {
-		fmt.Fprintf(a.env.Stderr, "Warning: the API URL is plain http to %s, not a loopback address: the API token crosses the network unencrypted\n", u.Hostname())
-	}
+	a.warnPlainHTTP(a.baseURL(), "API URL", "the API token")
 	opts := append(a.transportOptions(), facade.WithBaseURL(a.baseURL()))
 	c, err := facade.New(tok, append(opts, extra...)...)
 	if err != nil && !errors.Is(err, facade.ErrInvalidToken) {
 		return nil, fmt.Errorf("API client: %w", err)
 	}
 	return c, err
+}
+
+// warnPlainHTTP warns on stderr, in one line, when endpoint (the API URL,
+// the revocation URL) is plain http to a host that is not loopback: secret
+// (what is sent there) would cross the network unencrypted. An empty
+// endpoint is the https default.
+func (a *app) warnPlainHTTP(endpoint, name, secret string) {
+	if u, err := url.Parse(endpoint); err == nil && u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		fmt.Fprintf(a.env.Stderr, "Warning: the %s is plain http to %s, not a loopback address: %s crosses the network unencrypted\n", name, u.Hostname(), secret)
+	}
 }
 
 // isLoopback reports whether host (from a URL) is localhost or a loopback
@@ -475,10 +438,9 @@ func isLoopback(host string) bool {
 }
 
 // checkEndpoint checks an endpoint URL given by flag (flagValue) or, when
-// that is empty, by the environment variable env: an absolute http or
-// https URL without user info, query or fragment. A bad flag is a usage
-// error (exit 2). The message does not repeat the URL, which may hold user
-// info.
+// that is empty, by the environment variable env, with the one endpoint
+// rule (facade.CheckEndpoint). A bad flag is a usage error (exit 2). The
+// message does not repeat the URL, which may hold user info.
 func (a *app) checkEndpoint(flagValue, flagName, env string) error {
 	raw, src := flagValue, flagName
 	if raw == "" {
@@ -487,16 +449,14 @@ func (a *app) checkEndpoint(flagValue, flagName, env string) error {
 	if raw == "" {
 		return nil
 	}
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.Hostname() != "" &&
-		u.User == nil && u.RawQuery == "" && !u.ForceQuery && u.Fragment == "" && !strings.Contains(raw, "#") {
-		return nil
+	if _, err := facade.CheckEndpoint(raw); err != nil {
+		msg := src + " must be an absolute http or https URL without user info, query or fragment (" + err.Error() + ")"
+		if src == flagName {
+			return usagef("%s", msg)
+		}
+		return errors.New(msg)
 	}
-	msg := src + " must be an absolute http or https URL without user info, query or fragment"
-	if src == flagName {
-		return usagef("%s", msg)
-	}
-	return errors.New(msg)
+	return nil
 }
 
 // record opens docr's record of the credentials it minted.
@@ -509,13 +469,14 @@ func (a *app) record() (*minted.Record, error) {
 }
 
 // registryHost is the Docker host docr logs in to: $DOCR_REGISTRY_HOST or
-// registry.digitalocean.com.
+// registry.digitalocean.com (facade.RegistryHostFromEnv; runCommand has
+// checked the variable already).
 func (a *app) registryHost() string {
-	if h := strings.TrimSpace(a.env.getenv(envRegistryHost)); h != "" {
-		// Lower-cased as Docker lower-cases the host it asks a helper about.
-		return asciiLower(h)
+	h, err := facade.RegistryHostFromEnv(a.env.getenv)
+	if err != nil {
+		return facade.DefaultRegistryHost
 	}
-	return defaultRegistryHost
+	return h
 }
 
 // maxExpirySeconds is the longest lifetime a time.Duration holds.
@@ -599,7 +560,7 @@ func commandUsage(w io.Writer, c *command, fs *flag.FlagSet) {
 		if isGlobal(f.Name) {
 			return
 		}
-		typ, usage := flag.UnquoteUsage(f)
+		typ, usage := flag.UnquoteUsage(&flag.Flag{Name: f.Name, Usage: f.Usage, Value: innerValue(f.Value), DefValue: f.DefValue})
 		name := "--" + f.Name
 		if typ != "" {
 			name += " " + typ

@@ -2,12 +2,12 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"os/exec"
 	"slices"
 	"strings"
@@ -87,7 +87,7 @@ func (a *app) login(ctx context.Context, o loginOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := a.checkEndpoint("", "--revoke-url", envRevokeURL); err != nil {
+	if err := a.checkEndpoint("", "--revoke-url", facade.EnvRevokeURL); err != nil {
 		return err
 	}
 	w, err := a.writer(o.configDir)
@@ -108,27 +108,30 @@ func (a *app) login(ctx context.Context, o loginOptions) error {
 	if err != nil {
 		return err
 	}
-	// The credential this login replaces, to revoke once the new one is
-	// stored (if docr minted it).
-	old, oldFound, err := w.Lookup(ctx, host)
+	// Look up the credential this login replaces, mint, record and store,
+	// all under the config's lock: concurrent logins then run one after
+	// another, and each knows exactly which credential it replaced.
+	var creds *facade.Credentials
+	res, old, oldFound, err := w.Replace(ctx, host, func(ctx context.Context, _ facade.Credential, _ bool) (facade.Credential, error) {
+		var err error
+		if creds, err = c.DockerCredentials(ctx, req); err != nil {
+			return facade.Credential{}, err
+		}
+		if err := onlyHost(creds, host); err != nil {
+			return facade.Credential{}, err
+		}
+		cred, _ := creds.For(host)
+		if err := rec.Add(ctx, host, cred.Secret, creds.ExpiresAt); err != nil {
+			return facade.Credential{}, fmt.Errorf("record the minted credential (nothing was stored): %w", err)
+		}
+		return cred, nil
+	})
 	if err != nil {
+		if creds != nil {
+			// Minted but not stored: of no use now; do not leave it valid.
+			return a.discard(ctx, rec, creds, err)
+		}
 		return err
-	}
-	creds, err := c.DockerCredentials(ctx, req)
-	if err != nil {
-		return err
-	}
-	if err := onlyHost(creds, host); err != nil {
-		return a.discard(ctx, rec, creds, err)
-	}
-	entry := creds.Config.Auths[host]
-	if err := rec.Add(ctx, host, entry.Password, creds.ExpiresAt); err != nil {
-		return a.discard(ctx, rec, creds, fmt.Errorf("record the minted credential (nothing was stored): %w", err))
-	}
-	res, err := w.Store(ctx, dockerCredentials(creds)...)
-	if err != nil {
-		// The minted credential is of no use now; do not leave it valid.
-		return a.discard(ctx, rec, creds, err)
 	}
 	mode := "read-only"
 	if creds.ReadWrite {
@@ -141,8 +144,9 @@ func (a *app) login(ctx context.Context, o loginOptions) error {
 		fmt.Fprintf(a.env.Stderr, "Warning: %s could not be replaced atomically (bind mount?) and was rewritten in place.\n", res.Path)
 	}
 	a.expiryNotice(creds)
-	if oldFound && old.Password != "" && old.Password != entry.Password {
-		if err := a.revokeReplaced(ctx, rec, host, old.Password, ""); err != nil {
+	cred, _ := creds.For(host)
+	if oldFound && old.Secret != "" && old.Secret != cred.Secret {
+		if err := a.revokeReplaced(ctx, rec, host, old.Secret, ""); err != nil {
 			return fmt.Errorf("logged in, but the credential previously stored for %s could not be revoked: %w", host, err)
 		}
 	}
@@ -154,6 +158,12 @@ func (a *app) login(ctx context.Context, o loginOptions) error {
 // registries. The error names at most three of the other hosts, quoted and
 // cut short (a server chose them).
 func onlyHost(creds *facade.Credentials, host string) error {
+	return onlyHostOr(creds, host, "nothing was stored")
+}
+
+// onlyHostOr is onlyHost with what the refusal means (outcome: "nothing
+// was stored", "nothing was printed").
+func onlyHostOr(creds *facade.Credentials, host, outcome string) error {
 	hosts := creds.Hosts()
 	if len(hosts) == 1 && hosts[0] == host {
 		return nil
@@ -175,23 +185,45 @@ func onlyHost(creds *facade.Credentials, host string) error {
 	if len(others) > len(named) {
 		list += fmt.Sprintf(" and %d more", len(others)-len(named))
 	}
-	return fmt.Errorf("the API issued credentials for %s, not only for %s (set %s if that is the registry host); refused, nothing was stored", list, host, envRegistryHost)
+	return fmt.Errorf("the API issued credentials for %s, not only for %s (set %s if that is the registry host); refused, %s", list, host, facade.EnvRegistryHost, outcome)
 }
 
 // revokeTimeout bounds a revocation that runs after the command failed or
 // was interrupted, on a context of its own.
 const revokeTimeout = 15 * time.Second
 
+// revocationContext is the context of revocations that must not be cut
+// short: of a credential docr has already dropped from the config or
+// replaced (once gone from there, nothing can find it to revoke it later)
+// or minted and will not keep. It is not cancelled with ctx (Ctrl-C) and is
+// bounded by revokeTimeout. If ctx ends while it is in use, docr says on
+// stderr that it finishes the revocation first (a second signal still
+// exits at once). Call done when the revocations are over.
+func (a *app) revocationContext(ctx context.Context) (rctx context.Context, done func()) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), revokeTimeout)
+	said := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		defer close(said)
+		fmt.Fprintf(a.env.Stderr, "docr: interrupted; finishing the revocation first (at most %s; interrupt again to stop at once, and the credential stays valid until it expires)\n", revokeTimeout)
+	})
+	return rctx, func() {
+		if !stop() {
+			<-said // the notice is being written: let it finish first
+		}
+		cancel()
+	}
+}
+
 // discard revokes every credential in creds, which docr minted but will not
-// keep, on a fresh bounded context (ctx may be cancelled: Ctrl-C), forgets
+// keep, on a revocationContext (ctx may be cancelled: Ctrl-C), forgets
 // them in the record, and returns cause with what revocation did.
 func (a *app) discard(ctx context.Context, rec *minted.Record, creds *facade.Credentials, cause error) error {
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), revokeTimeout)
-	defer cancel()
+	rctx, done := a.revocationContext(ctx)
+	defer done()
 	var errs []error
 	seen := map[string]bool{}
 	for _, h := range creds.Hosts() {
-		p := creds.Config.Auths[h].Password
+		p := creds.Config.Auths[h].Secret
 		if p == "" || seen[p] || slices.Contains(a.knownTokens(), strings.TrimSpace(p)) {
 			continue
 		}
@@ -232,9 +264,11 @@ func (a *app) revokeIfMinted(ctx context.Context, rec *minted.Record, password, 
 }
 
 // revokeReplaced revokes a credential that was just replaced or dropped for
-// host, if docr minted it, and says what it did.
+// host, if docr minted it, on a revocationContext, and says what it did.
 func (a *app) revokeReplaced(ctx context.Context, rec *minted.Record, host, password, revokeURL string) error {
-	revoked, err := a.revokeIfMinted(ctx, rec, password, revokeURL)
+	rctx, done := a.revocationContext(ctx)
+	defer done()
+	revoked, err := a.revokeIfMinted(rctx, rec, password, revokeURL)
 	switch {
 	case err != nil:
 		return err
@@ -273,16 +307,6 @@ func where(s dockerconfig.Stored, path string) string {
 		return path
 	}
 	return fmt.Sprintf("%s (%s), not in %s", s.Helper, s.Route, path)
-}
-
-// dockerCredentials converts facade credentials for dockerconfig.
-func dockerCredentials(c *facade.Credentials) []dockerconfig.Credential {
-	var out []dockerconfig.Credential
-	for _, h := range c.Hosts() {
-		e := c.Config.Auths[h]
-		out = append(out, dockerconfig.Credential{Host: h, Username: e.Username, Password: e.Password})
-	}
-	return out
 }
 
 func (a *app) writer(dir string) (*dockerconfig.Writer, error) {
@@ -334,7 +358,7 @@ func (a *app) loginHelper(ctx context.Context, o loginOptions) error {
 		return err
 	}
 	host := a.registryHost()
-	var old dockerconfig.Credential
+	var old facade.Credential
 	var found bool
 	// When Docker already asks docr's own helper there is no stored secret;
 	// asking the helper would only mint a credential (and revoking it would
@@ -352,7 +376,7 @@ func (a *app) loginHelper(ctx context.Context, o loginOptions) error {
 	if err != nil {
 		return err
 	}
-	if found && old.Password != "" {
+	if found && old.Secret != "" {
 		if err := a.checkRevokeURL(""); err != nil {
 			return err
 		}
@@ -364,8 +388,8 @@ func (a *app) loginHelper(ctx context.Context, o loginOptions) error {
 		return err
 	}
 	fmt.Fprintf(a.env.Stdout, "Docker now asks %s for %s credentials (credHelpers in %s); no secret is stored.\n", helperProgram, host, w.Path())
-	if found && old.Password != "" {
-		if err := a.revokeReplaced(ctx, rec, host, old.Password, ""); err != nil {
+	if found && old.Secret != "" {
+		if err := a.revokeReplaced(ctx, rec, host, old.Secret, ""); err != nil {
 			return fmt.Errorf("dropped the old stored credential for %s but could not revoke it: %w", host, err)
 		}
 	}
@@ -403,12 +427,16 @@ func logoutCmd() *command {
 // $DOCR_REVOKE_URL) before a command drops a credential: once removed from
 // the config, a credential can no longer be revoked.
 func (a *app) checkRevokeURL(flagURL string) error {
-	return a.checkEndpoint(flagURL, "--revoke-url", envRevokeURL)
+	return a.checkEndpoint(flagURL, "--revoke-url", facade.EnvRevokeURL)
 }
 
 func (a *app) revokeOptions(url string) []facade.Option {
 	if url == "" {
-		url = a.env.getenv(envRevokeURL)
+		url = a.env.getenv(facade.EnvRevokeURL)
+	}
+	if !a.warnedRevokeURL {
+		a.warnedRevokeURL = true
+		a.warnPlainHTTP(url, "revocation URL", "the credential being revoked")
 	}
 	opts := a.transportOptions()
 	if url != "" {
@@ -467,9 +495,13 @@ func (a *app) logout(ctx context.Context, configDir, revokeURL string, noRevoke 
 	if err != nil {
 		return fmt.Errorf("removed %s from the config, but cannot tell whether docr minted its credential: %w", host, err)
 	}
+	// The entry is gone: from here on, an interrupted revocation would
+	// leave a valid credential that no later command can find.
+	rctx, done := a.revocationContext(ctx)
+	defer done()
 	var errs []error
 	for _, c := range removed {
-		revoked, err := a.revokeIfMinted(ctx, rec, c.Password, revokeURL)
+		revoked, err := a.revokeIfMinted(rctx, rec, c.Secret, revokeURL)
 		switch {
 		case err != nil:
 			errs = append(errs, err)
@@ -519,8 +551,11 @@ func dockerConfigCmd() *command {
 				if err != nil {
 					return err
 				}
-				out := append([]byte(creds.Raw), '\n')
-				_, err = a.env.Stdout.Write(out)
+				out, err := a.registryConfig(ctx, creds)
+				if err != nil {
+					return err
+				}
+				_, err = a.env.Stdout.Write(append(out, '\n'))
 				return err
 			})
 		},
@@ -548,17 +583,17 @@ func kubernetesManifestCmd() *command {
 					return err
 				}
 				if output != "yaml" && output != "json" {
-					return usagef("--output must be yaml or json, not %q", output)
+					return usagef("--output must be yaml or json (the value given is not repeated, in case it is a secret)")
 				}
 				if !isSet(fs, "dosecret-annotation") {
 					annotate = namespace == "kube-system"
 				}
 				if err := kubesecret.ValidateNamespace(namespace); err != nil {
-					return usagef("--namespace: %v", err)
+					return usagef("--namespace %s", ruleOnly(err))
 				}
 				if name != "" {
 					if err := kubesecret.ValidateName(name); err != nil {
-						return usagef("--name: %v", err)
+						return usagef("--name %s", ruleOnly(err))
 					}
 				}
 				req := facade.CredentialsRequest{Registry: registry}
@@ -578,22 +613,55 @@ func kubernetesManifestCmd() *command {
 				opts := kubesecret.Options{Name: name, RegistryName: regName, Namespace: namespace, DOSecretAnnotation: annotate}
 				if name == "" {
 					if err := kubesecret.ValidateName(kubesecret.DefaultNamePrefix + regName); err != nil {
-						return usagef("the default Secret name is not valid (%v); set --name", err)
+						return usagef("the default Secret name %s<registry name> is not valid: it %s; set --name", kubesecret.DefaultNamePrefix, ruleOnly(err))
 					}
 				}
 				creds, err := c.DockerCredentials(ctx, req)
 				if err != nil {
 					return err
 				}
-				return a.printSecret(creds, opts, output)
+				config, err := a.registryConfig(ctx, creds)
+				if err != nil {
+					return err
+				}
+				return a.printSecret(config, opts, output)
 			})
 		},
 	}
 }
 
-// printSecret writes the whole manifest or nothing.
-func (a *app) printSecret(creds *facade.Credentials, opts kubesecret.Options, output string) error {
-	s, err := kubesecret.New(creds.Raw, opts)
+// ruleOnly is the rule a kubesecret validation error states ("must be a
+// DNS-1123 label (...)"), without the value it quotes.
+func ruleOnly(err error) string {
+	if _, rule, ok := strings.Cut(err.Error(), ": must be "); ok {
+		return "must be " + rule + " (the value given is not repeated, in case it is a secret)"
+	}
+	return "is not valid (the value given is not repeated, in case it is a secret)"
+}
+
+// registryConfig is the Docker config docr prints for creds: exactly
+// {"auths":{<registry host>:{"auth":...}}}, encoded anew as
+// gen.DockerCredentials (facade.DockerConfig), never the API's answer as
+// received, which could carry other hosts, credsStore, credHelpers,
+// proxies or characters chosen by the server. An answer for any host but
+// the registry host is refused, and every credential in it revoked.
+func (a *app) registryConfig(ctx context.Context, creds *facade.Credentials) ([]byte, error) {
+	host := a.registryHost()
+	if err := onlyHostOr(creds, host, "nothing was printed"); err != nil {
+		return nil, a.discard(ctx, nil, creds, err)
+	}
+	cred, _ := creds.For(host)
+	out, err := json.Marshal(facade.DockerConfig{Auths: map[string]facade.Credential{host: cred}})
+	if err != nil {
+		return nil, fmt.Errorf("encode the Docker config: %w", err)
+	}
+	return out, nil
+}
+
+// printSecret writes the whole manifest of a Secret holding config or
+// nothing.
+func (a *app) printSecret(config []byte, opts kubesecret.Options, output string) error {
+	s, err := kubesecret.New(config, opts)
 	if err != nil {
 		return err
 	}
@@ -635,35 +703,4 @@ func versionCmd() *command {
 			})
 		},
 	}
-}
-
-// dockerHostname turns a Docker server URL into the host Docker looks up
-// in credHelpers, by docker/cli's rules (ConvertToHostname): a string with
-// "://" that parses as a URL with a host gives that host (and port);
-// anything else is cut at the first '/'. So
-// "evil.example/x://registry.digitalocean.com" is the host "evil.example".
-// ASCII letters are lowered (host names are case-insensitive); nothing else
-// is folded, so no Unicode look-alike becomes an ASCII host.
-func dockerHostname(serverURL string) string {
-	s := strings.TrimSpace(serverURL)
-	if strings.Contains(s, "://") {
-		if u, err := url.Parse(s); err == nil && u.Hostname() != "" {
-			if u.Port() == "" {
-				return asciiLower(u.Hostname())
-			}
-			return asciiLower(u.Hostname() + ":" + u.Port())
-		}
-	}
-	host, _, _ := strings.Cut(s, "/")
-	return asciiLower(host)
-}
-
-// asciiLower lowers A-Z only.
-func asciiLower(s string) string {
-	return strings.Map(func(r rune) rune {
-		if 'A' <= r && r <= 'Z' {
-			return r + ('a' - 'A')
-		}
-		return r
-	}, s)
 }

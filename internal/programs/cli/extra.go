@@ -6,14 +6,6 @@ import (
 	"fmt"
 )
 
-// Environment variables a program's own commands may set for the runs of
-// docr they start (the demo points docr at the fake with them).
-const (
-	EnvAPIURL       = envAPIURL
-	EnvRegistryHost = envRegistryHost
-	EnvRevokeURL    = envRevokeURL
-)
-
 // Command is a subcommand that a program adds to docr's own with
 // [Main]'s extra argument. cmd/docr adds "fake-api" and "demo" this way
 // (package fakecmd), so that internal/programs/cli, which the Docker credential
@@ -75,19 +67,9 @@ func (c *Command) command() *command {
 	}
 }
 
-// HelperMain runs the Docker credential helper, as the program
-// docker-credential-docr: args[0] is the program name and args[1] the
-// action (get, store, erase, list or version), with the request on
-// env.Stdin. It returns the exit code. It is what "docr credential-helper"
-// and docr linked as docker-credential-docr run.
-func HelperMain(ctx context.Context, args []string, env *Env) int {
-	if len(args) > 0 {
-		args = args[1:]
-	}
-	return helperMain(ctx, &app{env: env}, args)
-}
-
+// helperMain runs docr linked as docker-credential-docr: the
+// credential-helper command (Docker runs the helper with one action and
+// no flags).
 func helperMain(ctx context.Context, a *app, args []string) int {
-	// Docker runs the helper with one action and no flags.
 	return a.finish(a.runCommand(ctx, credentialHelperCmd(), args))
 }

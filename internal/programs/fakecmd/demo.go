@@ -93,7 +93,8 @@ func fakeAPICmd() *cli.Command {
 					return cli.Usagef("--request-log must be at least 1")
 				}
 				opts = append(opts, docrtest.WithRateLimit(rateLimit, time.Hour), docrtest.WithRequestLog(requestLog))
-				return docrtest.Serve(ctx, addr, inv.Env().Stdout, opts...)
+				err := docrtest.Serve(ctx, addr, inv.Env().Stdout, opts...)
+				return withoutValues(err, "--addr", addr, "--registry-host", host, "--storage-dir", storageDir)
 			})
 		},
 	}
@@ -135,10 +136,10 @@ func demo(ctx context.Context, inv *cli.Invocation) error {
 
 	// The demo runs the same commands a user types, against the fake.
 	env := map[string]string{
-		cli.EnvAPIURL:       srv.URL,
-		cli.EnvRegistryHost: host,
-		cli.EnvRevokeURL:    srv.URL + "/v1/oauth/revoke",
-		"DOCKER_CONFIG":     cfgDir,
+		facade.EnvAPIURL:       srv.URL,
+		facade.EnvRegistryHost: host,
+		facade.EnvRevokeURL:    srv.URL + "/v1/oauth/revoke",
+		"DOCKER_CONFIG":        cfgDir,
 		// The record of minted credentials, too, stays in the demo's directory.
 		"XDG_STATE_HOME": filepath.Join(dir, "state"),
 	}
@@ -255,7 +256,7 @@ func demo(ctx context.Context, inv *cli.Invocation) error {
 		return err
 	}
 	fmt.Fprintf(out, "[8/8] docr logout: %s", indent(stdout, "      ")[6:])
-	old := []remote.Option{remote.WithAuth(&authn.Basic{Username: cred.Username, Password: cred.Password}), remote.WithTransport(tr), remote.WithContext(ctx)}
+	old := []remote.Option{remote.WithAuth(&authn.Basic{Username: cred.Username, Password: cred.Secret}), remote.WithTransport(tr), remote.WithContext(ctx)}
 	_, err = remote.Image(ref, old...)
 	var te *transport.Error
 	if !errors.As(err, &te) || te.StatusCode != http.StatusUnauthorized {
@@ -354,10 +355,35 @@ func indent(s, prefix string) string {
 	return b.String()
 }
 
+// withoutValues is err with every occurrence of the flag values given
+// (flag name, value, ...) replaced by the flag's name: no error repeats a
+// value, which could be a token typed after the wrong flag.
+func withoutValues(err error, flagValues ...string) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	for i := 0; i+1 < len(flagValues); i += 2 {
+		if v := flagValues[i+1]; v != "" {
+			msg = strings.ReplaceAll(msg, v, "("+flagValues[i]+")")
+		}
+	}
+	return &scrubbedError{msg: msg, err: err}
+}
+
+// scrubbedError is an error with another message; errors.Is and errors.As
+// still see the original.
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
+
 // parseBytes reads a byte count such as 1048576, 512MiB, 2GiB or 10KiB, or
 // "off" (no cap, -1).
 func parseBytes(s string) (int64, error) {
-	orig := s
 	if s == "off" {
 		return -1, nil
 	}
@@ -373,7 +399,7 @@ func parseBytes(s string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n <= 0 || n > math.MaxInt64/mult {
-		return 0, fmt.Errorf("%q is not a positive byte count (such as 1048576, 512MiB, 2GiB) or off", orig)
+		return 0, errors.New("want a positive byte count (such as 1048576, 512MiB, 2GiB) or off (the value given is not repeated, in case it is a secret)")
 	}
 	return n * mult, nil
 }

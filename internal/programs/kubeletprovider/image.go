@@ -38,8 +38,7 @@ func ParseImage(image, host string) (Image, error) {
 		return Image{}, fmt.Errorf("%w: image %s is not a valid image reference", ErrBadRequest, quoteShort(image))
 	}
 	domain := ref.Context().RegistryStr()
-	// After Check both are ASCII, where EqualFold folds A-Z only.
-	if registryhost.Check(domain) != nil || !strings.EqualFold(domain, host) {
+	if registryhost.Check(domain) != nil || registryhost.Lower(domain) != registryhost.Lower(host) {
 		return Image{}, fmt.Errorf("%w: %s is not on %s (check the matchImages of the CredentialProviderConfig)", ErrOtherHost, quoteShort(image), host)
 	}
 	registry, repo, _ := strings.Cut(ref.Context().RepositoryStr(), "/")

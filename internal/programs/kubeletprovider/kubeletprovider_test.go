@@ -214,7 +214,8 @@ func TestConfigFromEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := kubeletprovider.Config{
-		Token: "tok-from-access", TokenSource: "DIGITALOCEAN_ACCESS_TOKEN", RegistryHost: host,
+		// As facade.TokenFromEnv finds it; facade.New trims it.
+		Token: " tok-from-access \n", TokenSource: "$DIGITALOCEAN_ACCESS_TOKEN", RegistryHost: host,
 		Expiry: time.Hour, Timeout: 20 * time.Second, CacheKeyType: "Registry",
 	}
 	if c != want {

@@ -13,11 +13,10 @@ import (
 )
 
 // Environment variables the provider reads (set them in the env list of the
-// provider's entry in the kubelet's CredentialProviderConfig), besides the
-// API token ($DOCR_TOKEN_FILE, the preferred way, else $DIGITALOCEAN_TOKEN,
-// else $DIGITALOCEAN_ACCESS_TOKEN), the API URL ($DIGITALOCEAN_API_URL) and
-// the registry host ($DOCR_REGISTRY_HOST), which every docr program reads
-// alike.
+// provider's entry in the kubelet's CredentialProviderConfig), besides those
+// every docr program reads alike (facade.EnvTokenFile, the preferred way to
+// give the API token, else facade.EnvToken, else facade.EnvAccessToken;
+// facade.EnvAPIURL, facade.EnvRevokeURL and facade.EnvRegistryHost).
 const (
 	// EnvExpiry is the credentials' lifetime, a Go duration of whole seconds
 	// from MinExpiry to MaxExpiry (default DefaultExpiry).
@@ -53,6 +52,9 @@ type Config struct {
 	TokenSource string
 	// APIURL is the API base URL ("" for facade.DefaultBaseURL).
 	APIURL string
+	// RevokeURL is the revocation endpoint, for a credential the API
+	// issued for another host ("" for the facade's default).
+	RevokeURL string
 	// RegistryHost is the registry host images must name.
 	RegistryHost string
 	// Expiry is the lifetime asked for.
@@ -65,32 +67,33 @@ type Config struct {
 
 // String describes c without the token.
 func (c Config) String() string {
-	return fmt.Sprintf("{Token:REDACTED TokenSource:%s APIURL:%s RegistryHost:%s Expiry:%s Timeout:%s CacheKeyType:%s}",
-		c.TokenSource, c.APIURL, c.RegistryHost, c.Expiry, c.Timeout, c.CacheKeyType)
+	return fmt.Sprintf("{Token:REDACTED TokenSource:%s APIURL:%s RevokeURL:%s RegistryHost:%s Expiry:%s Timeout:%s CacheKeyType:%s}",
+		c.TokenSource, c.APIURL, c.RevokeURL, c.RegistryHost, c.Expiry, c.Timeout, c.CacheKeyType)
 }
 
 // GoString describes c without the token (for %#v).
 func (c Config) GoString() string { return "kubeletprovider.Config" + c.String() }
 
 // ConfigFromEnv reads the configuration through getenv (os.Getenv in the
-// program). The token comes from the file $DOCR_TOKEN_FILE names, else
-// from $DIGITALOCEAN_TOKEN, else from $DIGITALOCEAN_ACCESS_TOKEN. Errors
-// never contain the token.
+// program). The token and the registry host are found as every docr
+// program finds them (facade.TokenFromEnv, facade.RegistryHostFromEnv).
+// Errors never contain the token.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
-		APIURL:       getenv(envAPIURL),
+		APIURL:       getenv(facade.EnvAPIURL),
+		RevokeURL:    getenv(facade.EnvRevokeURL),
 		Expiry:       DefaultExpiry,
 		Timeout:      DefaultTimeout,
 		CacheKeyType: CacheKeyRegistry,
 	}
-	host, err := registryHostFromEnv(getenv)
+	host, err := facade.RegistryHostFromEnv(getenv)
 	if err != nil {
 		return Config{}, err
 	}
 	// Images name it as host[:port]: go-containerregistry's rule for
 	// the registry part of a reference.
 	if _, err := name.NewRegistry(host, name.StrictValidation); err != nil {
-		return Config{}, fmt.Errorf("%s is not a host name (host or host:port)", envRegistryHost)
+		return Config{}, fmt.Errorf("%s is not a host name (host or host:port)", facade.EnvRegistryHost)
 	}
 	c.RegistryHost = host
 	if v := getenv(EnvExpiry); v != "" {
@@ -117,9 +120,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	default:
 		return Config{}, fmt.Errorf("%s=%s must be %s or %s", EnvCacheKeyType, quoteShort(v), CacheKeyRegistry, CacheKeyImage)
 	}
-	c.Token, c.TokenSource, err = tokenFromEnv(getenv)
-	if errors.Is(err, errNoToken) {
-		return Config{}, fmt.Errorf("no API token: set %s (a file of mode 0600) or %s in the provider's env", envTokenFile, envToken)
+	c.Token, c.TokenSource, err = facade.TokenFromEnv(getenv)
+	if errors.Is(err, facade.ErrNoToken) {
+		return Config{}, fmt.Errorf("no API token: set %s (a file of mode 0600) or %s in the provider's env", facade.EnvTokenFile, facade.EnvToken)
 	}
 	if err != nil {
 		return Config{}, err
@@ -148,6 +151,9 @@ func New(cfg Config, now func() time.Time) (*Provider, error) {
 	if cfg.APIURL != "" {
 		opts = append(opts, facade.WithBaseURL(cfg.APIURL))
 	}
+	if cfg.RevokeURL != "" {
+		opts = append(opts, facade.WithRevokeURL(cfg.RevokeURL))
+	}
 	c, err := facade.New(cfg.Token, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("API client (token from %s): %w", cfg.TokenSource, err)
@@ -156,39 +162,39 @@ func New(cfg Config, now func() time.Time) (*Provider, error) {
 }
 
 // Provide answers req: read-only credentials for the DOCR registry its image
-// names, under the image's AuthKey. The image must be on the configured
-// registry host; a request it cannot answer fails before any API call. The
-// cacheDuration ends when the credentials would be renewed: RenewBefore
-// their expiry, the window the library's credential source uses.
+// names, from a facade.Source, under the image's AuthKey. The image must be
+// on the configured registry host; a request it cannot answer fails before
+// any API call. The cacheDuration ends when the Source would renew the
+// credentials: facade.DefaultRenewBefore their expiry.
 func (p *Provider) Provide(ctx context.Context, req *Request) (*Response, error) {
 	img, err := ParseImage(req.Image, p.cfg.RegistryHost)
 	if err != nil {
 		return nil, err
 	}
-	creds, err := mint(ctx, p.client, facade.CredentialsRequest{
-		Registry: img.Registry,
-		Expiry:   p.cfg.Expiry,
+	src, err := facade.NewSource(p.client, facade.SourceOptions{
+		Request: facade.CredentialsRequest{Registry: img.Registry, Expiry: p.cfg.Expiry},
+		Host:    p.cfg.RegistryHost,
+		Now:     p.now,
 	})
+	if err != nil {
+		return nil, fmt.Errorf("getting credentials for registry %s: %w", img.Registry, err)
+	}
+	creds, err := src.Credentials(ctx)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
 			return nil, fmt.Errorf("getting credentials for registry %s: no answer within %s: %w", img.Registry, p.cfg.Timeout, err)
 		}
 		return nil, fmt.Errorf("getting credentials for registry %s: %w", img.Registry, err)
 	}
-	user, secret, ok := credentialFor(creds, p.cfg.RegistryHost)
-	if !ok {
-		return nil, fmt.Errorf("the API returned no credentials for %s (hosts: %s)", p.cfg.RegistryHost, strings.Join(creds.Hosts(), ", "))
-	}
-	cache := time.Duration(0)
-	if !creds.ExpiresAt.IsZero() {
-		cache = max(creds.ExpiresAt.Sub(p.now())-defaultRenewBefore(p.cfg.Expiry), 0).Truncate(time.Second)
-	}
+	// The Source has checked that the answer names exactly this host.
+	cred, _ := creds.For(p.cfg.RegistryHost)
+	cache := max(creds.ExpiresAt.Sub(p.now())-facade.DefaultRenewBefore(p.cfg.Expiry), 0).Truncate(time.Second)
 	return &Response{
 		APIVersion:    req.APIVersion,
 		Kind:          KindResponse,
 		CacheKeyType:  p.cfg.CacheKeyType,
 		CacheDuration: cache.String(),
-		Auth:          map[string]AuthConfig{img.AuthKey(): {Username: user, Password: secret}},
+		Auth:          map[string]AuthConfig{img.AuthKey(): {Username: cred.Username, Password: cred.Secret}},
 	}, nil
 }
 
@@ -200,8 +206,10 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	cfg, cfgErr := ConfigFromEnv(getenv)
 	fail := func(err error) int {
 		msg := trimLine(err.Error())
-		if len(cfg.Token) >= 4 {
-			msg = strings.ReplaceAll(msg, cfg.Token, "REDACTED")
+		for _, tok := range []string{cfg.Token, strings.TrimSpace(cfg.Token)} {
+			if len(tok) >= 4 {
+				msg = strings.ReplaceAll(msg, tok, "REDACTED")
+			}
 		}
 		fmt.Fprintf(stderr, "docr-credential-provider: %s\n", msg)
 		return 1

@@ -2,6 +2,8 @@
 // kubelet runs on every pull (cmd/docker-credential-docr,
 // cmd/docr-credential-provider) and the packages they are built from must
 // not link the fake API (docrtest), kin-openapi, jsonschema, httpmock,
-// net/http/httptest or package testing. Each would cost every pull its
-// start-up time and binary size for code that only tests use.
+// net/http/httptest or package testing, nor what only the docr command
+// needs: kubesecret, dockerconfig and YAML libraries. Each would cost every
+// pull its start-up time and binary size for code that the program never
+// runs.
 package leandeps

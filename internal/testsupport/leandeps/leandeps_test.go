@@ -25,6 +25,21 @@ var forbidden = []struct{ path, why string }{
 	{"net/http/httptest", "net/http/httptest (test servers)"},
 	{"testing", "package testing"},
 	{"testing/", "package testing"},
+	{module + "/kubesecret", "kubesecret (Kubernetes Secrets, for docr kubernetes-manifest)"},
+	{module + "/dockerconfig", "dockerconfig (config.json and credential stores, for docr login)"},
+	{"go.yaml.in/yaml/", "a YAML library"},
+	{"gopkg.in/yaml.v2", "a YAML library"},
+	{"gopkg.in/yaml.v3", "a YAML library"},
+	{"sigs.k8s.io/yaml", "a YAML library"},
+	{"sigs.k8s.io/yaml/", "a YAML library"},
+}
+
+// cliOnly are the forbidden entries that the docr command's own package
+// links: docr is run by people, not per pull.
+var cliOnly = []string{
+	"kubesecret (Kubernetes Secrets, for docr kubernetes-manifest)",
+	"dockerconfig (config.json and credential stores, for docr login)",
+	"a YAML library",
 }
 
 func isForbidden(pkg string) (string, bool) {
@@ -104,8 +119,11 @@ func moduleRoot(t *testing.T) string {
 
 // TestPerPullProgramsStayLean fails, naming the import chain, if a program
 // that Docker or a kubelet runs per pull links a forbidden package.
-// internal/programs/cli is checked on its own too (the helper is built from it), and
-// docrtest must not import testing (its callers pass a docrtest.TB).
+// The packages they are built from are checked on their own too:
+// internal/programs/credhelper (the Docker helper, also run as docr
+// credential-helper) and internal/programs/cli, which may link kubesecret,
+// dockerconfig and YAML but not the fake. docrtest must not import testing
+// (its callers pass a docrtest.TB).
 func TestPerPullProgramsStayLean(t *testing.T) {
 	t.Parallel()
 	root := moduleRoot(t)
@@ -116,8 +134,9 @@ func TestPerPullProgramsStayLean(t *testing.T) {
 	}{
 		{pkg: "cmd/docker-credential-docr"},
 		{pkg: "cmd/docr-credential-provider", optional: true},
-		{pkg: "internal/programs/cli"},
-		{pkg: "docrtest", allowed: []string{"the fake API", "kin-openapi (the fake's validator)", "jsonschema (about 9 ms and 21,000 allocations of init)", "net/http/httptest (test servers)"}},
+		{pkg: "internal/programs/credhelper"},
+		{pkg: "internal/programs/cli", allowed: cliOnly},
+		{pkg: "docrtest", allowed: []string{"the fake API", "kin-openapi (the fake's validator)", "jsonschema (about 9 ms and 21,000 allocations of init)", "net/http/httptest (test servers)", "a YAML library"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.pkg, func(t *testing.T) {

@@ -1,4 +1,4 @@
-package facade
+package transport
 
 import (
 	"context"
@@ -8,14 +8,15 @@ import (
 	"strings"
 )
 
-// origin is scheme, host and port of a URL, normalised for comparison.
-type origin struct{ scheme, host, port string }
+// Origin is scheme, host and port of a URL, normalised for comparison.
+type Origin struct{ scheme, host, port string }
 
-func originOf(u *url.URL) origin {
+// OriginOf returns the origin of u (the zero Origin for nil).
+func OriginOf(u *url.URL) Origin {
 	if u == nil {
-		return origin{}
+		return Origin{}
 	}
-	o := origin{scheme: strings.ToLower(u.Scheme), host: strings.ToLower(u.Hostname()), port: u.Port()}
+	o := Origin{scheme: strings.ToLower(u.Scheme), host: strings.ToLower(u.Hostname()), port: u.Port()}
 	if o.port == "" {
 		switch o.scheme {
 		case "http":
@@ -26,6 +27,9 @@ func originOf(u *url.URL) origin {
 	}
 	return o
 }
+
+// String is "scheme://host:port", the port always present.
+func (o Origin) String() string { return o.scheme + "://" + o.host + ":" + o.port }
 
 // leftAPIKey marks, in a request's context, a redirect hop that comes after
 // a hop to another origin. Such a request never gets the API token, even
@@ -41,7 +45,7 @@ type leftAPIKey struct{}
 type authTransport struct {
 	base      http.RoundTripper
 	token     string
-	api       origin
+	api       Origin
 	userAgent string
 }
 
@@ -60,7 +64,7 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // authorize reports whether req may carry the API token.
 func (t *authTransport) authorize(req *http.Request) bool {
-	if t.token == "" || originOf(req.URL) != t.api {
+	if t.token == "" || OriginOf(req.URL) != t.api {
 		return false
 	}
 	if req.Context().Value(leftAPIKey{}) != nil {
@@ -70,28 +74,42 @@ func (t *authTransport) authorize(req *http.Request) bool {
 	// that caused it), in case the request did not come through
 	// checkRedirect.
 	for resp := req.Response; resp != nil && resp.Request != nil; resp = resp.Request.Response {
-		if originOf(resp.Request.URL) != t.api {
+		if OriginOf(resp.Request.URL) != t.api {
 			return false
 		}
 	}
 	return true
 }
 
-// errTooManyRedirects stops a redirect chain, as net/http's default policy.
-var errTooManyRedirects = errors.New("docr: stopped after 10 redirects")
+// uaTransport sets the User-Agent (on a clone) and nothing else.
+type uaTransport struct {
+	base      http.RoundTripper
+	userAgent string
+}
+
+func (t *uaTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	r := req.Clone(req.Context())
+	if r.Header.Get("User-Agent") == "" {
+		r.Header.Set("User-Agent", t.userAgent)
+	}
+	return t.base.RoundTrip(r)
+}
+
+// ErrTooManyRedirects stops a redirect chain, as net/http's default policy.
+var ErrTooManyRedirects = errors.New("docr: stopped after 10 redirects")
 
 // checkRedirect returns the http.Client CheckRedirect of the API client. It
 // marks a hop that follows a hop off the API origin, so that authTransport
 // never sends the token on it (the CVE-2024-45336 pattern: once a chain has
 // left the API host, no later hop gets the credential, not even one back on
 // the API host). next is the caller's own CheckRedirect, if any.
-func checkRedirect(api origin, next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+func checkRedirect(api Origin, next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
 		if len(via) >= 10 {
-			return errTooManyRedirects
+			return ErrTooManyRedirects
 		}
 		for _, v := range via {
-			if originOf(v.URL) != api {
+			if OriginOf(v.URL) != api {
 				*req = *req.WithContext(context.WithValue(req.Context(), leftAPIKey{}, true))
 				break
 			}

@@ -1,4 +1,4 @@
-package facade
+package transport
 
 import (
 	"math"
@@ -8,26 +8,17 @@ import (
 	"time"
 )
 
-// RateLimit is the API's rate limit state as reported by the
-// ratelimit-limit, ratelimit-remaining and ratelimit-reset headers.
+// RateLimit has the fields of facade.RateLimit (which converts to it).
 type RateLimit struct {
-	// Limit is the number of requests allowed per window.
-	Limit int
-	// Remaining is the number of requests left in the current window.
+	Limit     int
 	Remaining int
-	// Reset is when the window resets (zero if the header was absent).
-	Reset time.Time
+	Reset     time.Time
 }
 
-// IsZero reports whether no rate limit header has been seen.
-func (r RateLimit) IsZero() bool {
-	return r.Limit == 0 && r.Remaining == 0 && r.Reset.IsZero()
-}
-
-// parseRateLimit reads the ratelimit-* headers. ok is false when none of
+// ParseRateLimit reads the ratelimit-* headers. ok is false when none of
 // them holds a valid non-negative integer; invalid ones are ignored. The
 // names are given in canonical form so that the lookups do not allocate.
-func parseRateLimit(h http.Header) (rl RateLimit, ok bool) {
+func ParseRateLimit(h http.Header) (rl RateLimit, ok bool) {
 	if v, good := headerInt(h, "Ratelimit-Limit"); good && v <= math.MaxInt32 {
 		rl.Limit, ok = int(v), true
 	}
