@@ -94,3 +94,9 @@ func RegistryHostFromEnv(getenv func(string) string) (string, error) {
 // without user info, query or fragment; a path prefix is allowed. Errors
 // never repeat the URL, which may hold user info.
 func CheckEndpoint(raw string) (*url.URL, error) { return transport.CheckEndpoint(raw) }
+
+// Cleartext reports the host of endpoint when a request to it would cross
+// the network unencrypted: a plain-http URL to a host that is not
+// localhost or a loopback address. Programs warn then, because the API
+// token (or a credential to revoke) would travel in the clear.
+func Cleartext(endpoint string) (host string, ok bool) { return transport.Cleartext(endpoint) }

@@ -558,7 +558,7 @@ func TestCredentialHelperRevokesCredentialForAnotherHost(t *testing.T) {
 	h := newHarness(t, docrtest.WithRegistryHost("registry.other.test"))
 	h.set("DOCR_REGISTRY_HOST", helperHost)
 	r := h.helper(helperHost, "get")
-	if r.code != 1 || !strings.Contains(r.stdout, "the API issued credentials for registry.other.test, not for registry.digitalocean.com (the minted credential was revoked)") {
+	if r.code != 1 || !strings.Contains(r.stdout, "the API issued credentials for registry.other.test, not only for registry.digitalocean.com (the minted credential was revoked)") {
 		t.Errorf("%v", r)
 	}
 	if !onlyCredential(t, h.srv).Revoked {

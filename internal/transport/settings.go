@@ -3,6 +3,7 @@ package transport
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -179,4 +180,18 @@ func CheckEndpoint(raw string) (*url.URL, error) {
 		return nil, errors.New("URL must not have a fragment")
 	}
 	return u, nil
+}
+
+// Cleartext reports the host of endpoint when it is a plain-http URL to a
+// host that is neither localhost nor a loopback address.
+func Cleartext(endpoint string) (host string, ok bool) {
+	u, err := url.Parse(strings.TrimSpace(endpoint))
+	if err != nil || u.Scheme != "http" {
+		return "", false
+	}
+	host = u.Hostname()
+	if ip := net.ParseIP(host); strings.EqualFold(host, "localhost") || ip != nil && ip.IsLoopback() {
+		return "", false
+	}
+	return host, true
 }

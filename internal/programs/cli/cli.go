@@ -14,9 +14,7 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -422,19 +420,9 @@ func (a *app) client(ctx context.Context, extra ...facade.Option) (*facade.Clien
 // (what is sent there) would cross the network unencrypted. An empty
 // endpoint is the https default.
 func (a *app) warnPlainHTTP(endpoint, name, secret string) {
-	if u, err := url.Parse(endpoint); err == nil && u.Scheme == "http" && !isLoopback(u.Hostname()) {
-		fmt.Fprintf(a.env.Stderr, "Warning: the %s is plain http to %s, not a loopback address: %s crosses the network unencrypted\n", name, u.Hostname(), secret)
+	if host, ok := facade.Cleartext(endpoint); ok {
+		fmt.Fprintf(a.env.Stderr, "Warning: the %s is plain http to %s, not a loopback address: %s crosses the network unencrypted\n", name, host, secret)
 	}
-}
-
-// isLoopback reports whether host (from a URL) is localhost or a loopback
-// address.
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // checkEndpoint checks an endpoint URL given by flag (flagValue) or, when

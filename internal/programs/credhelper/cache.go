@@ -117,21 +117,6 @@ func (c *fileCache) Store(_ context.Context, key string, creds *facade.Credentia
 	return c.write(entries)
 }
 
-// drop removes the entry under key if it holds secret.
-func (c *fileCache) drop(ctx context.Context, key, secret string) error {
-	unlock, err := c.Lock(ctx, key)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	entries, why := c.read()
-	if e, ok := entries[key]; why != "" || !ok || e.Password != secret {
-		return nil
-	}
-	delete(entries, key)
-	return c.write(entries)
-}
-
 // dropHost removes every entry for host, under the lock, and returns those
 // that had not expired. A file that is not trustworthy is replaced by an
 // empty one, and nothing of it is returned.

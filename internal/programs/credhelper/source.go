@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -188,12 +187,8 @@ func endpointFromEnv(getenv func(string) string, name string) (string, error) {
 // warnPlainHTTP warns when the API token would cross the network
 // unencrypted: a plain-http API URL to a host that is not loopback.
 func (h *helper) warnPlainHTTP(apiURL string) {
-	u, err := facade.CheckEndpoint(apiURL)
-	if err != nil || u.Scheme != "http" {
-		return
-	}
-	host := u.Hostname()
-	if ip := net.ParseIP(host); strings.EqualFold(host, "localhost") || ip != nil && ip.IsLoopback() {
+	host, ok := facade.Cleartext(apiURL)
+	if !ok {
 		return
 	}
 	h.log.warn(fmt.Sprintf("the API URL is plain http to %s, not a loopback address: the API token crosses the network unencrypted", host))
