@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
 	"strings"
@@ -221,15 +222,34 @@ func TestConfigFromEnv(t *testing.T) {
 	if c != want {
 		t.Errorf("config %+v, want %+v", c, want)
 	}
-	for _, s := range []string{fmt.Sprint(c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c)} {
-		if strings.Contains(s, "tok-from-access") {
-			t.Errorf("printed config holds the token: %s", s)
-		}
+}
+
+// TestSecretsNeverPrinted: Config and AuthConfig print no secret under any
+// fmt verb (%d and %x used to reach the fields) nor as slog values.
+func TestSecretsNeverPrinted(t *testing.T) {
+	t.Parallel()
+	values := []any{
+		kubeletprovider.Config{Token: "tok-secret", TokenSource: "$DIGITALOCEAN_TOKEN", RegistryHost: host},
+		kubeletprovider.AuthConfig{Username: "user-secret", Password: "pass-secret"},
+		map[string]kubeletprovider.AuthConfig{host + "/example/": {Username: "user-secret", Password: "pass-secret"}},
 	}
-	a := kubeletprovider.AuthConfig{Username: "user-secret", Password: "pass-secret"}
-	for _, s := range []string{fmt.Sprint(a), fmt.Sprintf("%+v", a), fmt.Sprintf("%#v", a)} {
-		if strings.Contains(s, "secret") {
-			t.Errorf("printed AuthConfig holds a secret: %s", s)
+	for _, v := range values {
+		var out []string
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%d", "%x", "%X", "%10.3v", "%T"} {
+			out = append(out, fmt.Sprintf(verb, v))
+		}
+		// As slog values; a map of them in a JSON log is marshalled as
+		// the wire type it is, secrets and all, as the response must be.
+		if _, isMap := v.(map[string]kubeletprovider.AuthConfig); !isMap {
+			var logged bytes.Buffer
+			slog.New(slog.NewJSONHandler(&logged, nil)).Info("m", "v", v)
+			slog.New(slog.NewTextHandler(&logged, nil)).Info("m", "v", v)
+			out = append(out, logged.String())
+		}
+		for _, s := range out {
+			if strings.Contains(s, "secret") || strings.Contains(s, "7365637265") { // "secre" in hex
+				t.Errorf("%T printed a secret: %s", v, s)
+			}
 		}
 	}
 }

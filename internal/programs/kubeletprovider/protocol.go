@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 )
 
@@ -82,6 +83,22 @@ func (a AuthConfig) String() string { return "{username:REDACTED password:REDACT
 
 // GoString describes a without its secrets (for %#v).
 func (a AuthConfig) GoString() string { return "kubeletprovider.AuthConfig{REDACTED}" }
+
+// Format prints a as String (GoString for %#v) under every verb, so that no
+// verb (%d, %x) reaches the fields.
+func (a AuthConfig) Format(f fmt.State, verb rune) { formatSafe(f, verb, a.String(), a.GoString()) }
+
+// LogValue implements slog.LogValuer without the secrets.
+func (a AuthConfig) LogValue() slog.Value { return slog.StringValue(a.String()) }
+
+// formatSafe writes s, or gs for %#v, whatever the verb.
+func formatSafe(f fmt.State, verb rune, s, gs string) {
+	if verb == 'v' && f.Flag('#') {
+		io.WriteString(f, gs)
+		return
+	}
+	io.WriteString(f, s)
+}
 
 // Errors of request decoding; each wraps ErrBadRequest.
 var (

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -73,6 +74,13 @@ func (c Config) String() string {
 
 // GoString describes c without the token (for %#v).
 func (c Config) GoString() string { return "kubeletprovider.Config" + c.String() }
+
+// Format prints c as String (GoString for %#v) under every verb, so that no
+// verb (%d, %x) reaches the token.
+func (c Config) Format(f fmt.State, verb rune) { formatSafe(f, verb, c.String(), c.GoString()) }
+
+// LogValue implements slog.LogValuer without the token.
+func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 // ConfigFromEnv reads the configuration through getenv (os.Getenv in the
 // program). The token and the registry host are found as every docr
