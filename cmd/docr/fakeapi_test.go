@@ -145,8 +145,10 @@ func TestDemo(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"/example/demo:v1 (sha256:", "authn.DefaultKeychain found the credential",
+		"      The push went through DOCR's token flow: the registry answered 401 with a Bearer challenge, the token endpoint http://127.0.0.1:",
+		"/v2/registry/auth granted repository:example/demo:push,pull for the credential, and the registry took the token.\n",
 		"      demo       1 tag(s), latest sha256:", "Pulled it back: sha256:", "digest verified",
-		"Pull with the old credential: 401 UNAUTHORIZED, so it is revoked", "Done."} {
+		"Pull with the old credential: 401 from the token endpoint, so it is revoked", "Done."} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
 		}

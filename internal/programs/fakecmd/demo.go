@@ -18,8 +18,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/docr-dev/docr/dockerconfig"
@@ -192,7 +194,8 @@ func demo(ctx context.Context, inv *cli.Invocation) error {
 	defer restore()
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	defer tr.CloseIdleConnections()
-	keychain := []remote.Option{remote.WithAuthFromKeychain(authn.DefaultKeychain), remote.WithTransport(tr), remote.WithContext(ctx)}
+	watch := &flowWatch{base: tr}
+	keychain := []remote.Option{remote.WithAuthFromKeychain(authn.DefaultKeychain), remote.WithTransport(watch), remote.WithContext(ctx)}
 	ref, err := name.ParseReference(host+"/example/demo:v1", name.Insecure)
 	if err != nil {
 		return err
@@ -209,6 +212,11 @@ func demo(ctx context.Context, inv *cli.Invocation) error {
 		return err
 	}
 	fmt.Fprintf(out, "[4/8] Pushed %s (%s) with go-containerregistry; authn.DefaultKeychain found the credential in DOCKER_CONFIG\n", ref, short(digest.String()))
+	flow, err := watch.summary()
+	if err != nil {
+		return fmt.Errorf("push %s: %w", ref, err)
+	}
+	fmt.Fprintf(out, "      %s\n", flow)
 
 	api, err := facade.New(srv.Token, facade.WithBaseURL(srv.URL))
 	if err != nil {
@@ -261,13 +269,63 @@ func demo(ctx context.Context, inv *cli.Invocation) error {
 	if !errors.As(err, &te) || te.StatusCode != http.StatusUnauthorized {
 		return fmt.Errorf("the registry still accepts a revoked credential: %v", err)
 	}
-	code := ""
-	if len(te.Errors) > 0 {
-		code = " " + string(te.Errors[0].Code)
+	where := "the registry"
+	if strings.Contains(err.Error(), docrtest.TokenPath+"?") {
+		where = "the token endpoint"
 	}
-	fmt.Fprintf(out, "      Pull with the old credential: %d%s, so it is revoked\n", te.StatusCode, code)
+	fmt.Fprintf(out, "      Pull with the old credential: %d from %s, so it is revoked\n", te.StatusCode, where)
 	fmt.Fprintln(out, "Done. With a real account: export DIGITALOCEAN_TOKEN=dop_v1_... and run docr login.")
 	return nil
+}
+
+// flowWatch is a client transport that notes what its requests show of
+// DOCR's token flow: a Bearer challenge, a token granted by the realm, and
+// a registry request the token opened.
+type flowWatch struct {
+	base http.RoundTripper
+
+	mu         sync.Mutex
+	realm      string   // the realm of the first Bearer challenge
+	scopes     []string // scopes of the tokens the realm granted
+	tokenTaken bool     // a request with a token succeeded
+}
+
+func (f *flowWatch) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := f.base.RoundTrip(r)
+	if err != nil {
+		return resp, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ch := resp.Header.Get("WWW-Authenticate")
+	switch {
+	case r.URL.Path == docrtest.TokenPath:
+		if resp.StatusCode == http.StatusOK {
+			f.scopes = append(f.scopes, r.URL.Query()["scope"]...)
+		}
+	case resp.StatusCode == http.StatusUnauthorized && strings.HasPrefix(ch, "Bearer ") && f.realm == "":
+		if m := realmParam.FindStringSubmatch(ch); m != nil {
+			f.realm = m[1]
+		}
+	case strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") && resp.StatusCode < 300:
+		f.tokenTaken = true
+	}
+	return resp, nil
+}
+
+var realmParam = regexp.MustCompile(`realm="([^"]*)"`)
+
+// summary says how the requests went through the token flow, or fails if
+// they did not.
+func (f *flowWatch) summary() (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.realm == "" || len(f.scopes) == 0 || !f.tokenTaken {
+		return "", errors.New("the push did not go through the registry token flow")
+	}
+	return fmt.Sprintf("The push went through DOCR's token flow: the registry answered 401 with a Bearer challenge, "+
+		"the token endpoint %s granted %s for the credential, and the registry took the token.",
+		f.realm, strings.Join(slices.Compact(slices.Sorted(slices.Values(f.scopes))), " and ")), nil
 }
 
 // setenv sets an environment variable of the process and returns a
