@@ -132,6 +132,9 @@ func TestFakeAPIErrors(t *testing.T) {
 	fails(t, h.docr("fake-api", "--storage-cap", "0MiB"), 2, `--storage-cap: "0MiB" is not a positive byte count`)
 	fails(t, h.docr("fake-api", "--rate-limit", "-1"), 2, "--rate-limit must be 0 (off) or more")
 	fails(t, h.docr("fake-api", "--request-log", "0"), 2, "--request-log must be at least 1")
+	fails(t, h.docr("fake-api", "--token-ttl", "500ms"), 2, "--token-ttl must be at least 1s")
+	fails(t, h.docr("fake-api", "--upload-timeout", "0s"), 2, "--upload-timeout must be positive")
+	fails(t, h.docr("fake-api", "--gc-duration", "-1s"), 2, "--gc-duration must be positive")
 }
 
 func TestDemo(t *testing.T) {

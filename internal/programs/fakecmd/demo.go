@@ -26,6 +26,7 @@ import (
 
 	"github.com/docr-dev/docr/dockerconfig"
 	"github.com/docr-dev/docr/docrtest"
+	"github.com/docr-dev/docr/docrtest/ociregistry"
 	"github.com/docr-dev/docr/facade"
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -45,19 +46,26 @@ func Commands() []*cli.Command {
 
 func fakeAPICmd() *cli.Command {
 	return &cli.Command{
-		Name:    "fake-api",
-		Args:    "[--addr 127.0.0.1:0] [--token T] [--registry-host H] [--storage-dir D] [--storage-cap N] [--rate-limit N] [--request-log N]",
+		Name: "fake-api",
+		Args: "[--addr 127.0.0.1:0] [--token T] [--registry-host H] [--storage-dir D] [--storage-cap N] [--rate-limit N] [--request-log N]" +
+			" [--token-ttl D] [--registry-basic-auth] [--upload-timeout D] [--gc-duration D]",
 		Summary: "Run the fake DigitalOcean registry API (for integration tests) until interrupted",
 		Example: `  docr fake-api --addr 127.0.0.1:8080 --token test-token
   curl -H "Authorization: Bearer test-token" http://127.0.0.1:8080/v2/registry`,
 		Setup: func(inv *cli.Invocation, fs *flag.FlagSet) func(context.Context, []string) error {
 			var addr, host, storageDir, storageCap string
 			var rateLimit, requestLog int
+			var tokenTTL, uploadTimeout, gcDuration time.Duration
+			var basicAuth bool
 			fs.StringVar(&addr, "addr", "127.0.0.1:0", "listen address (port 0 picks a free port)")
-			fs.StringVar(&storageDir, "storage-dir", "", "keep the registry's blobs in this directory instead of in memory")
-			fs.StringVar(&storageCap, "storage-cap", "", `cap on stored blobs and uploads in progress, such as 512MiB or 2GiB (default 1GiB in memory, none with --storage-dir; "off" for none)`)
+			fs.StringVar(&storageDir, "storage-dir", "", "keep the registry's blobs and uploads in progress in this directory instead of in memory")
+			fs.StringVar(&storageCap, "storage-cap", "", `cap on what the registry holds (blobs, manifests, tags, uploads in progress), such as 512MiB or 2GiB (default 1GiB in memory, none with --storage-dir; "off" for none)`)
 			fs.IntVar(&rateLimit, "rate-limit", 5000, "API calls allowed per hour, as the real API (0 turns the limit off)")
 			fs.IntVar(&requestLog, "request-log", docrtest.DefaultRequestLog, "how many of the most recent requests to keep")
+			fs.DurationVar(&tokenTTL, "token-ttl", ociregistry.DefaultTokenTTL, "lifetime of the registry's tokens (its token endpoint is <URL>/v2/registry/auth)")
+			fs.BoolVar(&basicAuth, "registry-basic-auth", false, "challenge with Basic and take Docker credentials on every registry request, for tools that cannot follow the token flow")
+			fs.DurationVar(&uploadTimeout, "upload-timeout", ociregistry.DefaultUploadTimeout, "how long an upload in progress may stay idle before it expires")
+			fs.DurationVar(&gcDuration, "gc-duration", DefaultGCDuration, "how long a garbage collection runs before it succeeds")
 			// --token (and --token-file) are the global flags: here they set
 			// the API token the fake accepts (default: a random one, printed).
 			// $DIGITALOCEAN_TOKEN is not used.
@@ -94,12 +102,29 @@ func fakeAPICmd() *cli.Command {
 				if requestLog <= 0 {
 					return cli.Usagef("--request-log must be at least 1")
 				}
-				opts = append(opts, docrtest.WithRateLimit(rateLimit, time.Hour), docrtest.WithRequestLog(requestLog))
+				if tokenTTL < time.Second {
+					return cli.Usagef("--token-ttl must be at least 1s")
+				}
+				if uploadTimeout <= 0 {
+					return cli.Usagef("--upload-timeout must be positive")
+				}
+				if gcDuration <= 0 {
+					return cli.Usagef("--gc-duration must be positive")
+				}
+				opts = append(opts, docrtest.WithRateLimit(rateLimit, time.Hour), docrtest.WithRequestLog(requestLog),
+					docrtest.WithTokenTTL(tokenTTL), docrtest.WithUploadTimeout(uploadTimeout), docrtest.WithGCDuration(gcDuration))
+				if basicAuth {
+					opts = append(opts, docrtest.WithRegistryBasicAuth())
+				}
 				return docrtest.Serve(ctx, addr, inv.Env().Stdout, opts...)
 			})
 		},
 	}
 }
+
+// DefaultGCDuration is how long a garbage collection of "docr fake-api"
+// runs before it succeeds unless --gc-duration says otherwise.
+const DefaultGCDuration = time.Second
 
 func demoCmd() *cli.Command {
 	return &cli.Command{
