@@ -70,8 +70,9 @@ func fetchToken(t *testing.T, realm, service, scope, user, pass string) (string,
 		ExpiresIn   int    `json:"expires_in"`
 		IssuedAt    string `json:"issued_at"`
 	}
+	// The body holds a token: the failure names fields only.
 	if err := json.Unmarshal(body, &tr); err != nil || tr.Token == "" || tr.Token != tr.AccessToken {
-		t.Fatalf("token response %s: %v", body, err)
+		t.Fatalf("the token response does not decode, or token and access_token differ (%v)", err)
 	}
 	return tr.Token, resp, body
 }

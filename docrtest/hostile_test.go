@@ -406,4 +406,3 @@ func TestRecreatedRegistryDoesNotReviveCredentials(t *testing.T) {
 		t.Fatalf("a credential of the new registry: %d", code)
 	}
 }
-

@@ -119,6 +119,7 @@ func TestPushPullListWithDockerKeychain(t *testing.T) {
 	if err := remote.Write(o.ref(t, "example/tools/app:v1"), img, o.opts()...); err != nil {
 		t.Fatalf("push: %v", err)
 	}
+	wantTokenFlow(t, o.srv, "the push")
 
 	// The API lists what was pushed: the repository, its tag and manifest
 	// with the image's digest and blobs.
@@ -457,6 +458,27 @@ func agree(t *testing.T, o *ociFixture, ic docrtest.IssuedCredential, when strin
 	}
 }
 
+// wantTokenFlow checks, in the fake's request log, that a client went
+// through DOCR's token flow: the token endpoint granted a token, registry
+// requests carried it, and none sent basic auth to the registry.
+func wantTokenFlow(t *testing.T, srv *docrtest.Server, what string) {
+	t.Helper()
+	granted, bearer := 0, 0
+	for _, r := range srv.Requests() {
+		switch {
+		case r.Operation == docrtest.OpRegistryAuth && r.Status == 200:
+			granted++
+		case r.Operation == docrtest.OpDockerRegistry && r.Header.Get("Authorization") == "Bearer REDACTED" && r.Status < 300:
+			bearer++
+		case r.Operation == docrtest.OpDockerRegistry && strings.HasPrefix(r.Header.Get("Authorization"), "Basic"):
+			t.Fatalf("%s sent basic auth to the registry: %s %s", what, r.Method, r.Path)
+		}
+	}
+	if granted == 0 || bearer == 0 {
+		t.Fatalf("%s: %d tokens granted, %d registry requests with a token; want both", what, granted, bearer)
+	}
+}
+
 func TestDockerManifestInspect(t *testing.T) {
 	docker, err := exec.LookPath("docker")
 	if err != nil {
@@ -474,6 +496,7 @@ func TestDockerManifestInspect(t *testing.T) {
 		!strings.Contains(string(out), `"mediaType": "application/vnd.oci.image.layer.v1.tar"`) {
 		t.Fatalf("docker manifest inspect printed:\n%s", out)
 	}
+	wantTokenFlow(t, o.srv, "docker manifest inspect")
 }
 
 func TestRequestLogAndRateLimitOff(t *testing.T) {

@@ -414,6 +414,9 @@ func (g *Registry) ServeToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	granted := permitted(gr, asked)
+	if granted == nil {
+		granted = []access{}
+	}
 	if len(asked) > 0 && len(granted) == 0 {
 		apiError(w, r, http.StatusUnauthorized, "unauthorized", "The credential grants none of the requested access.")
 		return
