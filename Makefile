@@ -15,7 +15,7 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 PINNED      := $(shell sed -n '/^[^\#]/{p;q;}' spec/upstream.txt)
 UPSTREAM    ?= $(PINNED)
 
-.PHONY: compat kubeletcompat ociconformance soak bench-build bench test-stress all generate spec spec-diff bump test-bump check-generated check-spec fmt-check vet staticcheck lint test test-race vuln fuzz fuzz-short
+.PHONY: compat kubeletcompat fakeapiprocess ociconformance soak bench-build bench test-stress all generate spec spec-diff bump test-bump check-generated check-spec fmt-check vet staticcheck lint test test-race vuln fuzz fuzz-short
 
 all: test
 
@@ -85,9 +85,19 @@ compat:
 kubeletcompat:
 	cd kubeletcompat && $(GO) vet ./... && $(STATICCHECK) ./... && $(GO) test -race ./...
 
-## ociconformance: the OCI distribution-spec conformance suite against docr fake-api, through DOCR's token flow (separate module, ~1 min)
+FAKEPROC := internal/testsupport/fakeapiprocess
+
+## fakeapiprocess: a real docr fake-api process: the OCI conformance suite through DOCR's token flow, and the hostile-use soak (separate module, ~2 min)
+fakeapiprocess:
+	cd $(FAKEPROC) && $(GO) vet ./... && $(STATICCHECK) ./... && $(GO) test -count=1 -v -run '^(TestOCIConformance|TestSoak)$$' ./...
+
+## ociconformance: the OCI distribution-spec conformance suite alone, against docr fake-api
 ociconformance:
-	cd internal/testsupport/ociconformance && $(GO) vet ./... && $(STATICCHECK) ./... && $(GO) test -count=1 ./...
+	cd $(FAKEPROC) && $(GO) test -count=1 -v -run '^TestOCIConformance$$' ./...
+
+## soak: the hostile-use soak of docr fake-api alone (issue 22): RSS under --storage-cap 64MiB plus 96 MiB
+soak:
+	cd $(FAKEPROC) && $(GO) test -count=1 -v -run '^TestSoak$$' ./...
 
 ## bench-build: the benchmark module compiles and its assertions hold (no timing)
 bench-build:
@@ -98,7 +108,7 @@ bench:
 	cd bench && ./run.sh
 
 ## test: the whole suite: lint, race tests, generated-code and spec checks, godo compatibility
-test: lint test-race check-generated check-spec test-bump compat kubeletcompat ociconformance bench-build
+test: lint test-race check-generated check-spec test-bump compat kubeletcompat fakeapiprocess bench-build
 
 ## test-stress: go test -race ./... STRESS_N times (default 5) with every core busy; not in CI
 test-stress:

@@ -210,6 +210,11 @@ func Start(addr string, opts ...Option) (*Server, error) {
 	return s, nil
 }
 
+// MaxHeaderBytes bounds the header block of a request to a listening fake
+// ([NewServer], [Start], [Serve]); a larger one gets 431 before the fake
+// sees it, as registries and APIs behind a front end answer.
+const MaxHeaderBytes = 64 << 10
+
 // ServeMemoryHeadroom is what [Serve] allows the process beyond the storage
 // cap when it sets the Go memory limit.
 const ServeMemoryHeadroom = 64 << 20
@@ -360,6 +365,7 @@ func (s *Server) listen(l net.Listener) {
 	_ = ts.Listener.Close()
 	ts.Listener = l
 	ts.Config.ReadHeaderTimeout = 30 * time.Second
+	ts.Config.MaxHeaderBytes = MaxHeaderBytes
 	ts.Start()
 	s.ts = ts
 	host, port, _ := net.SplitHostPort(l.Addr().String())

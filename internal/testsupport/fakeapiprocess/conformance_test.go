@@ -1,11 +1,8 @@
-package ociconformance
+package fakeapiprocess
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"os"
@@ -14,7 +11,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -66,99 +62,24 @@ type junit struct {
 	} `xml:"testsuite"`
 }
 
-// build compiles a program or test binary of this module's tools.
-func build(t *testing.T, args ...string) {
-	t.Helper()
-	cmd := exec.Command("go", args...)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-}
-
-// TestOCIConformance builds docr and the conformance suite, starts
-// "docr fake-api" with its registry on its own address, mints a read-write
-// credential with "docr docker-config --read-write", runs the suite with
-// it and checks junit.xml against the floor. The fake's log shows that the
-// suite went through the token endpoint.
+// TestOCIConformance starts "docr fake-api" with its registry on its own
+// address, mints a read-write credential with "docr docker-config
+// --read-write", runs the suite with it and checks junit.xml against the
+// floor. The fake's log shows that the suite went through the token
+// endpoint.
 func TestOCIConformance(t *testing.T) {
-	dir := t.TempDir()
-	docr := filepath.Join(dir, "docr")
-	suite := filepath.Join(dir, "conformance.test")
-	build(t, "build", "-o", docr, "github.com/docr-dev/docr/cmd/docr")
-	build(t, "test", "-c", "-o", suite, "github.com/opencontainers/distribution-spec/conformance")
-
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	home := filepath.Join(dir, "home")
-	if err := os.MkdirAll(home, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	base := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "XDG_CACHE_HOME=" + filepath.Join(home, "cache"),
-		"XDG_STATE_HOME=" + filepath.Join(home, "state"), "DOCKER_CONFIG=" + filepath.Join(home, "docker")}
+	f := startFake(ctx, t, "--storage-cap", "256MiB")
+	user, pass := f.mint(ctx)
 
-	fake := exec.CommandContext(ctx, docr, "fake-api", "--registry-host", "self", "--rate-limit", "0", "--storage-cap", "256MiB")
-	fake.Env = base
-	var fakeLog bytes.Buffer
-	fake.Stderr = &fakeLog
-	stdout, err := fake.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := fake.Start(); err != nil {
-		t.Fatal(err)
-	}
-	stopped := false
-	stop := func() {
-		if !stopped {
-			stopped = true
-			_ = fake.Process.Signal(syscall.SIGINT)
-			_ = fake.Wait()
-		}
-	}
-	defer stop()
-	vars := map[string]string{}
-	sc := bufio.NewScanner(stdout)
-	for len(vars) < 4 && sc.Scan() {
-		k, v, _ := strings.Cut(sc.Text(), "=")
-		vars[k] = v
-	}
-	apiURL, host := vars["DIGITALOCEAN_API_URL"], vars["DOCR_REGISTRY_HOST"]
-	if apiURL == "" || host == "" || vars["DIGITALOCEAN_TOKEN"] == "" {
-		t.Fatalf("fake-api printed %d of its lines", len(vars))
-	}
-
-	// docr mints the credential, as a user would.
-	mint := exec.CommandContext(ctx, docr, "docker-config", "--read-write", "--expiry-seconds", "3600")
-	mint.Env = append(slices.Clone(base), "DIGITALOCEAN_API_URL="+apiURL, "DIGITALOCEAN_TOKEN="+vars["DIGITALOCEAN_TOKEN"],
-		"DOCR_REGISTRY_HOST="+host)
-	var mintErr bytes.Buffer
-	mint.Stderr = &mintErr
-	cfgJSON, err := mint.Output()
-	if err != nil {
-		t.Fatalf("docr docker-config: %v\n%s", err, mintErr.String())
-	}
-	var cfg struct {
-		Auths map[string]struct{ Auth string } `json:"auths"`
-	}
-	if err := json.Unmarshal(cfgJSON, &cfg); err != nil {
-		t.Fatalf("docr docker-config printed no config.json: %v", err)
-	}
-	raw, err := base64.StdEncoding.DecodeString(cfg.Auths[host].Auth)
-	if err != nil {
-		t.Fatalf("auths[%s].auth is not base64", host)
-	}
-	user, pass, ok := strings.Cut(string(raw), ":")
-	if !ok {
-		t.Fatal("the minted auth has no colon")
-	}
-
+	dir := t.TempDir()
 	results := filepath.Join(dir, "results")
-	run := exec.CommandContext(ctx, suite)
+	run := exec.CommandContext(ctx, filepath.Join(bin, "conformance.test"))
 	run.Dir = dir
-	run.Env = append(append(slices.Clone(base), suiteEnv(apiURL, user, pass)...), "OCI_RESULTS_DIR="+results)
+	run.Env = append(append(slices.Clone(f.env), suiteEnv(f.apiURL(), user, pass)...), "OCI_RESULTS_DIR="+results)
 	out, runErr := run.CombinedOutput()
-	stop()
+	f.stop()
 	data, err := os.ReadFile(filepath.Join(results, "junit.xml"))
 	if err != nil {
 		t.Fatalf("the suite wrote no junit.xml (%v): %v\n%s", runErr, err, redact(out, pass))
@@ -182,7 +103,7 @@ func TestOCIConformance(t *testing.T) {
 	}
 	// The suite went through the token endpoint, and no credential came
 	// back in its report.
-	granted := regexp.MustCompile(`operation=registry_auth status=200`).FindAll(fakeLog.Bytes(), -1)
+	granted := regexp.MustCompile(`operation=registry_auth status=200`).FindAllString(f.stderr(), -1)
 	if len(granted) == 0 {
 		t.Errorf("the fake's log shows no token granted")
 	}

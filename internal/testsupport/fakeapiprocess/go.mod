@@ -1,7 +1,8 @@
-// Module ociconformance runs the OCI distribution-spec conformance suite
-// against a real "docr fake-api" process, through DOCR's token flow. It is a
-// module of its own so that the main module never requires the suite.
-module github.com/docr-dev/docr/internal/testsupport/ociconformance
+// Module fakeapiprocess tests a real "docr fake-api" process end to end: the
+// OCI distribution-spec conformance suite through DOCR's token flow, and the
+// hostile-use soak. It is a module of its own so that the main module never
+// requires the suite.
+module github.com/docr-dev/docr/internal/testsupport/fakeapiprocess
 
 go 1.26.0
 
@@ -14,6 +15,8 @@ tool (
 	github.com/opencontainers/distribution-spec/conformance
 )
 
+require github.com/google/go-containerregistry v0.22.1
+
 require (
 	github.com/apapsch/go-jsonmerge/v2 v2.0.0 // indirect
 	github.com/docker/cli v29.7.2+incompatible // indirect
@@ -25,7 +28,6 @@ require (
 	github.com/go-openapi/swag/jsonname v0.26.0 // indirect
 	github.com/goccy/go-yaml v1.18.0 // indirect
 	github.com/gofrs/flock v0.13.2 // indirect
-	github.com/google/go-containerregistry v0.22.1 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/klauspost/compress v1.20.2 // indirect
 	github.com/kr/pretty v0.3.1 // indirect
