@@ -155,7 +155,7 @@ func pushPull(t registryTarget, repo string, img v1.Image) error {
 // docrtest's fake (the same engine behind DOCR's token flow), with blobs in
 // memory and in a directory. MB/s counts the layer once per push-and-pull.
 // Each iteration starts a fresh registry (untimed), so that the push really
-// uploads.
+// uploads. cpu-ms/op is the process's CPU time per push-and-pull.
 func BenchmarkRegistryPushPull(b *testing.B) {
 	img, err := bigImage()
 	if err != nil {
@@ -176,6 +176,9 @@ func BenchmarkRegistryPushPull(b *testing.B) {
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			b.SetBytes(pushPullBytes)
+			// CPU time (client and registry share the process) is
+			// steadier than wall time on a shared machine.
+			var cpu time.Duration
 			for b.Loop() {
 				b.StopTimer()
 				dir := ""
@@ -184,10 +187,13 @@ func BenchmarkRegistryPushPull(b *testing.B) {
 				}
 				target := tc.start(b, dir)
 				b.StartTimer()
+				c0 := processCPU(b)
 				if err := pushPull(target, "example/big", img); err != nil {
 					b.Fatal(err)
 				}
+				cpu += processCPU(b) - c0
 			}
+			b.ReportMetric(float64(cpu)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 		})
 	}
 }

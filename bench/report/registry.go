@@ -51,6 +51,11 @@ func (r *report) registry() {
 		}
 		r.p("\n")
 	}
+	r.p("| CPU per push and pull, gated / bare |")
+	for _, st := range registryStorages {
+		r.p(" %s |", ratio(r.res.med(b+"gated/"+st.name, "cpu-ms/op"), r.res.med(b+"bare/"+st.name, "cpu-ms/op")))
+	}
+	r.p("\n")
 	r.p("| gated / bare |")
 	var got []string
 	met := true
