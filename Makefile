@@ -15,7 +15,7 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 PINNED      := $(shell sed -n '/^[^\#]/{p;q;}' spec/upstream.txt)
 UPSTREAM    ?= $(PINNED)
 
-.PHONY: compat kubeletcompat bench-build bench test-stress all generate spec spec-diff bump test-bump check-generated check-spec fmt-check vet staticcheck lint test test-race vuln fuzz fuzz-short
+.PHONY: compat kubeletcompat fakeapiprocess ociconformance soak bench-build bench test-stress all generate spec spec-diff bump test-bump check-generated check-spec fmt-check vet staticcheck lint test test-race vuln fuzz fuzz-short
 
 all: test
 
@@ -88,6 +88,20 @@ compat:
 kubeletcompat:
 	cd kubeletcompat && $(GO) vet ./... && $(STATICCHECK) ./... && $(GO) test ./...
 
+FAKEPROC := internal/testsupport/fakeapiprocess
+
+## fakeapiprocess: a real docr fake-api process: the OCI conformance suite through DOCR's token flow, and the hostile-use soak (separate module, ~2 min)
+fakeapiprocess:
+	cd $(FAKEPROC) && $(GO) vet ./... && $(STATICCHECK) ./... && $(GO) test -count=1 -v -run '^(TestOCIConformance|TestSoak)$$' ./...
+
+## ociconformance: the OCI distribution-spec conformance suite alone, against docr fake-api
+ociconformance:
+	cd $(FAKEPROC) && $(GO) test -count=1 -v -run '^TestOCIConformance$$' ./...
+
+## soak: the hostile-use soak of docr fake-api alone (issue 22): RSS under --storage-cap 64MiB plus 96 MiB
+soak:
+	cd $(FAKEPROC) && $(GO) test -count=1 -v -run '^TestSoak$$' ./...
+
 ## bench-build: the benchmark module compiles and its assertions hold (no timing)
 bench-build:
 	cd bench && $(GO) vet ./... && $(STATICCHECK) ./... && $(GO) test -run 'Test' -bench '^$$' ./...
@@ -97,7 +111,7 @@ bench:
 	cd bench && ./run.sh
 
 ## test: the whole suite: lint, race tests, generated-code and spec checks, godo compatibility
-test: lint test-race check-generated check-spec test-bump compat kubeletcompat bench-build
+test: lint test-race check-generated check-spec test-bump compat kubeletcompat fakeapiprocess bench-build
 
 ## test-stress: go test -race ./... STRESS_N times (default 5) with every core busy; not in CI
 test-stress:

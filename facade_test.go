@@ -566,7 +566,9 @@ func TestFakeJourneyCredentialsEveryOption(t *testing.T) {
 
 func TestFakeJourneyLoginUseLogout(t *testing.T) {
 	t.Parallel()
-	srv := docrtest.NewServer(t, docrtest.WithSelfRegistryHost())
+	// registryStatus sends basic auth straight to the registry, so the fake
+	// takes it as registries did before the token flow.
+	srv := docrtest.NewServer(t, docrtest.WithSelfRegistryHost(), docrtest.WithRegistryBasicAuth())
 	c := fakeClient(t, srv, facade.WithRevokeURL(srv.URL+"/v1/oauth/revoke"))
 	ctx := context.Background()
 	creds, err := c.DockerCredentials(ctx, facade.CredentialsRequest{ReadWrite: true, Expiry: time.Hour})

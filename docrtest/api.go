@@ -39,7 +39,7 @@ func (a *api) RegistriesCreate(_ context.Context, req server.RegistriesCreateReq
 		return nil, err
 	}
 	var out server.RegistriesCreate201JSONResponse
-	out.Body.Registry = ptr(baseJSON(reg))
+	out.Body.Registry = ptr(s.st.baseJSON(reg))
 	return out, nil
 }
 
@@ -89,7 +89,7 @@ func (a *api) RegistriesGet(_ context.Context, req server.RegistriesGetRequestOb
 		return nil, err
 	}
 	var out server.RegistriesGet200JSONResponse
-	out.Body.Registry = ptr(baseJSON(reg))
+	out.Body.Registry = ptr(s.st.baseJSON(reg))
 	return out, nil
 }
 

@@ -231,7 +231,7 @@ func TestMultiRegistrySeed(t *testing.T) {
 	check(t, err, c.HTTPResponse, 200)
 	ic := f.srv.Credentials()[0]
 	resp, _ := registryCall(t, "POST", f.srv.URL+"/v2/example/repo-1/blobs/uploads/", ic.Username, ic.Password)
-	equal(t, "push to the other registry", resp.StatusCode, 403)
+	equal(t, "push to the other registry (refused at the token endpoint)", resp.StatusCode, 401)
 	resp, _ = registryCall(t, "POST", f.srv.URL+"/v2/second/app/blobs/uploads/", ic.Username, ic.Password)
 	equal(t, "push to its registry", resp.StatusCode, 202)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -37,21 +38,118 @@ func issue(t *testing.T, f *fixture, readWrite bool, expiry int) (host, user, pa
 	return host, user, pass
 }
 
-func registryCall(t *testing.T, method, url, user, pass string) (*http.Response, []byte) {
-	t.Helper()
-	if user == "" {
-		return do(t, method, url, "", nil)
+// challengeParams reads the parameters of a Bearer challenge.
+func challengeParams(h string) map[string]string {
+	out := map[string]string{}
+	for _, m := range regexp.MustCompile(`(\w+)="([^"]*)"`).FindAllStringSubmatch(h, -1) {
+		out[m[1]] = m[2]
 	}
-	basic := base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
-	return do(t, method, url, "", nil, "Authorization", "Basic "+basic)
+	return out
 }
 
+// fetchToken asks a token endpoint for a token with the Docker credential
+// as basic auth, as a Docker client does. It returns the token ("" if
+// refused) and the endpoint's response.
+func fetchToken(t *testing.T, realm, service, scope, user, pass string) (string, *http.Response, []byte) {
+	t.Helper()
+	q := url.Values{"service": {service}}
+	if scope != "" {
+		q.Set("scope", scope)
+	}
+	hdr := []string{}
+	if user != "" {
+		hdr = append(hdr, "Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(user+":"+pass)))
+	}
+	resp, body := do(t, "GET", realm+"?"+q.Encode(), "", nil, hdr...)
+	if resp.StatusCode != http.StatusOK {
+		return "", resp, body
+	}
+	var tr struct {
+		Token       string `json:"token"`
+		AccessToken string `json:"access_token"`
+		ExpiresIn   int    `json:"expires_in"`
+		IssuedAt    string `json:"issued_at"`
+	}
+	// The body holds a token: the failure names fields only.
+	if err := json.Unmarshal(body, &tr); err != nil || tr.Token == "" || tr.Token != tr.AccessToken {
+		t.Fatalf("the token response does not decode, or token and access_token differ (%v)", err)
+	}
+	return tr.Token, resp, body
+}
+
+// registryCall sends a request to the fake's registry as a Docker client
+// does: without credentials first, then, on a Bearer challenge, with a
+// token fetched from the challenge's realm for its scope, with the Docker
+// credential as basic auth. A refusal of the token endpoint is returned as
+// it came.
+func registryCall(t *testing.T, method, target, user, pass string) (*http.Response, []byte) {
+	t.Helper()
+	resp, body := do(t, method, target, "", nil)
+	ch := resp.Header.Get("WWW-Authenticate")
+	if resp.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(ch, "Bearer ") {
+		return resp, body
+	}
+	p := challengeParams(ch)
+	tok, tresp, tbody := fetchToken(t, p["realm"], p["service"], p["scope"], user, pass)
+	if tok == "" {
+		return tresp, tbody
+	}
+	return do(t, method, target, tok, nil)
+}
+
+// TestRegistryChallenges checks what the registry answers a request
+// without a token: 401 with DOCR's Bearer challenge, whose realm is the
+// fake's own token endpoint and whose scope names what the request needs.
+func TestRegistryChallenges(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	realm := f.srv.URL + "/v2/registry/auth"
+	tests := []struct {
+		method, path, scope string
+	}{
+		{"GET", "/v2/", ""},
+		{"HEAD", "/v2/", ""},
+		{"GET", "/v2/example/repo-1/manifests/latest", "repository:example/repo-1:pull"},
+		{"HEAD", "/v2/example/team/api/blobs/sha256:" + strings.Repeat("0", 64), "repository:example/team/api:pull"},
+		{"GET", "/v2/example/repo-1/tags/list", "repository:example/repo-1:pull"},
+		{"POST", "/v2/example/new/blobs/uploads/", "repository:example/new:pull,push"},
+		{"POST", "/v2/example/new/blobs/uploads/?mount=sha256:" + strings.Repeat("0", 64) + "&from=example/repo-1",
+			"repository:example/new:pull,push repository:example/repo-1:pull"},
+		{"PUT", "/v2/example/new/manifests/v1", "repository:example/new:pull,push"},
+		{"DELETE", "/v2/example/repo-1/manifests/latest", "repository:example/repo-1:delete"},
+		{"DELETE", "/v2/example/repo-1/blobs/uploads/abc", "repository:example/repo-1:pull,push"},
+		{"GET", "/v2/_catalog", "registry:catalog:*"},
+		{"GET", "/v2/example/repo-1/nothing", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			t.Parallel()
+			resp, body := do(t, tc.method, f.srv.URL+tc.path, "", strings.NewReader("ignored"))
+			want := `Bearer realm="` + realm + `",service="registry.digitalocean.com"`
+			if tc.scope != "" {
+				want += `,scope="` + tc.scope + `"`
+			}
+			equal(t, "status", resp.StatusCode, 401)
+			equal(t, "WWW-Authenticate", resp.Header.Get("WWW-Authenticate"), want)
+			if tc.method != "HEAD" {
+				equal(t, "body", string(body), `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`+"\n")
+			}
+		})
+	}
+}
+
+// TestRegistryEndpointChecksCredentials runs requests through DOCR's token
+// flow, as a Docker client does, with credentials of every kind.
 func TestRegistryEndpointChecksCredentials(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	_, roUser, roPass := issue(t, f, false, 60)
 	_, rwUser, rwPass := issue(t, f, true, 0)
 	u := f.srv.URL
+	const (
+		refusedByTokenEndpoint = `{"id":"unauthorized"`
+		insufficientScope      = `"UNAUTHORIZED","message":"the token does not grant the access the request needs"`
+	)
 
 	tests := []struct {
 		name         string
@@ -60,21 +158,25 @@ func TestRegistryEndpointChecksCredentials(t *testing.T) {
 		want         int
 		wantBody     string
 	}{
-		{"ping without credentials", "GET", "/v2/", "", "", 401, `"UNAUTHORIZED"`},
-		{"ping with a wrong password", "GET", "/v2/", roUser, "wrong", 401, `"UNAUTHORIZED"`},
-		{"ping with the API token", "GET", "/v2/", "x", f.srv.Token, 401, `"UNAUTHORIZED"`},
+		{"ping without credentials", "GET", "/v2/", "", "", 401, refusedByTokenEndpoint},
+		{"ping with a wrong password", "GET", "/v2/", roUser, "wrong", 401, refusedByTokenEndpoint},
+		{"ping with the API token", "GET", "/v2/", "x", f.srv.Token, 401, refusedByTokenEndpoint},
 		{"ping read-only", "GET", "/v2/", roUser, roPass, 200, `{}`},
 		{"ping HEAD", "HEAD", "/v2/", rwUser, rwPass, 200, ``},
-		{"push read-only", "POST", "/v2/example/repo-1/blobs/uploads/", roUser, roPass, 403, `"DENIED"`},
+		// Asking for pull,push, a read-only credential gets a token for pull
+		// only, which the registry finds insufficient.
+		{"push read-only", "POST", "/v2/example/repo-1/blobs/uploads/", roUser, roPass, 401, insufficientScope},
 		{"push read-write", "POST", "/v2/example/repo-1/blobs/uploads/", rwUser, rwPass, 202, ``},
-		{"push to another registry", "POST", "/v2/other/repo-1/blobs/uploads/", rwUser, rwPass, 403, `"DENIED"`},
+		{"push to another registry", "POST", "/v2/other/repo-1/blobs/uploads/", rwUser, rwPass, 401, refusedByTokenEndpoint},
 		{"pull tags", "GET", "/v2/example/repo-1/tags/list", roUser, roPass, 200, `{"name":"example/repo-1","tags":["latest","v1","v2"]}`},
 		{"pull tags of a nested repository", "GET", "/v2/example/team/api/tags/list", roUser, roPass, 200, `{"name":"example/team/api","tags":["latest"]}`},
 		{"pull an unknown repository", "GET", "/v2/example/nope/tags/list", roUser, roPass, 404, `"NAME_UNKNOWN"`},
 		{"pull a manifest", "HEAD", "/v2/example/repo-1/manifests/latest", roUser, roPass, 200, ``},
-		{"pull a manifest of another registry", "GET", "/v2/other/repo-1/manifests/latest", roUser, roPass, 403, `"DENIED"`},
-		{"delete a manifest read-only", "DELETE", "/v2/example/repo-1/manifests/latest", roUser, roPass, 403, `"DENIED"`},
-		{"delete a blob", "DELETE", "/v2/example/repo-1/blobs/sha256:" + strings.Repeat("0", 64), rwUser, rwPass, 405, `"UNSUPPORTED"`},
+		{"pull a manifest of another registry", "GET", "/v2/other/repo-1/manifests/latest", roUser, roPass, 401, refusedByTokenEndpoint},
+		// A read-only credential asking for delete alone is granted nothing:
+		// the token endpoint refuses it.
+		{"delete a manifest read-only", "DELETE", "/v2/example/repo-1/manifests/latest", roUser, roPass, 401, refusedByTokenEndpoint},
+		{"delete an unknown blob", "DELETE", "/v2/example/repo-1/blobs/sha256:" + strings.Repeat("0", 64), rwUser, rwPass, 404, `"BLOB_UNKNOWN"`},
 		{"not a repository path", "GET", "/v2/example/repo-1/nothing", roUser, roPass, 404, `"NAME_INVALID"`},
 		{"unsupported method on the ping", "DELETE", "/v2/", roUser, roPass, 405, `"UNSUPPORTED"`},
 	}
@@ -85,7 +187,7 @@ func TestRegistryEndpointChecksCredentials(t *testing.T) {
 			if resp.StatusCode != tc.want || !strings.Contains(string(body), tc.wantBody) {
 				t.Fatalf("%s %s = %d %s, want %d containing %s", tc.method, tc.path, resp.StatusCode, body, tc.want, tc.wantBody)
 			}
-			if tc.want == 401 && resp.Header.Get("WWW-Authenticate") != `Basic realm="registry.digitalocean.com"` {
+			if tc.wantBody == insufficientScope && !strings.Contains(resp.Header.Get("WWW-Authenticate"), `error="insufficient_scope"`) {
 				t.Fatalf("WWW-Authenticate = %q", resp.Header.Get("WWW-Authenticate"))
 			}
 			if tc.want == 202 && !strings.HasPrefix(resp.Header.Get("Location"), "/v2/example/repo-1/blobs/uploads/") {

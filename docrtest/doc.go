@@ -19,18 +19,21 @@
 // blocking; [New] makes a fake that does not listen, whose
 // [Server.Handler] you serve yourself.
 //
-// The fake serves three things:
+// The fake serves four things:
 //
 //   - the registry API: every operation of the spec under /v2/registry
 //     (the deprecated single-registry view) and /v2/registries (the
 //     multi-registry view), on one shared account state;
 //   - POST /v1/oauth/revoke, which revokes issued Docker credentials;
-//   - an OCI distribution registry under /v2/ (every other /v2/ path):
-//     go-containerregistry's pkg/registry behind a gate that admits only
-//     the Docker credentials the fake issued (HTTP basic auth). Any valid
+//   - an OCI distribution registry under /v2/ (every other /v2/ path),
+//     package [github.com/docr-dev/docr/docrtest/ociregistry], which
+//     answers as DOCR's registry does, through the registry token flow;
+//   - its token endpoint, GET /v2/registry/auth ([TokenPath]), which turns
+//     a Docker credential the fake issued into a token. Any valid
 //     credential of registry R may pull from R/<repository>; only a
 //     read-write one may push or delete; no credential opens another
-//     registry. What it holds is what the API lists. See "The registry".
+//     registry. What the registry holds is what the API lists. See "The
+//     registry".
 //
 // # The API
 //
@@ -53,9 +56,10 @@
 // so that a real Docker client given the config logs in to the fake) says
 // otherwise. The value is {"auth": base64("<username>:<password>")};
 // [WithColonInPassword] puts a ':' in every password to test that clients
-// split at the first colon only. A credential opens the /v2/ endpoint while
-// it is issued, unexpired by the fake's clock ([WithClock]), unrevoked, and
-// its registry exists.
+// split at the first colon only. A credential gets tokens from the token
+// endpoint, and its tokens open the registry, while it is issued, unexpired
+// by the fake's clock ([WithClock]), unrevoked, and the registry it was
+// issued for exists: not one deleted and created again under its name.
 //
 // # Validation
 //
@@ -74,8 +78,13 @@
 // for a known path with another method).
 //
 // [Server.Requests] records every request: method, host, path as sent,
-// raw query, headers (Authorization reduced to "<scheme> REDACTED"), the
-// body of API calls, the operationId, the status and the request ID.
+// raw query (values named like secrets redacted), headers (Authorization
+// and Proxy-Authorization reduced to "<scheme> REDACTED" or "REDACTED",
+// cookies and other credential headers redacted, values cut at 1 KiB, 64
+// fields at most), the body of API calls that authenticated (64 KiB at
+// most), the operationId, the status and the request ID. The log is
+// bounded by a count ([WithRequestLog]) and by bytes
+// ([WithRequestLogBytes]). A refused call's body is never read.
 //
 // Operations are named by their upstream operationId, as the DigitalOcean
 // spec spells it ("registries_get_dockerCredentials"); see [Operations].
@@ -108,7 +117,8 @@
 //
 // [Server.Inject] adds a [Fault] for the next Times calls (0: one call;
 // negative: until [Server.ClearFaults]) of one operation (Op, upstream or
-// Go spelling, or [OpOAuthRevoke] or [OpDockerRegistry]) or of every call
+// Go spelling, or [OpOAuthRevoke], [OpRegistryAuth] or [OpDockerRegistry])
+// or of every call
 // (Op ""). API calls take a fault only after authentication and request
 // validation; a call takes the first matching fault, in injection order.
 // A fault can
@@ -143,7 +153,7 @@
 //     "dop_v1_" and 64 hex digits (the spec's example shows equal halves;
 //     docker login has used the API token for both). Registries of a
 //     multi-registry account share the auths host; a credential opens only
-//     its own registry (403 DENIED for another's).
+//     its own registry (the token endpoint refuses another's scopes).
 //   - Negative expiry_seconds: 400 bad_request (the spec says minimum 0;
 //     the message is the validator's, the real wording is unknown).
 //   - Revocation: the bearer must be the API token or an issued, unexpired,
@@ -198,28 +208,52 @@
 //   - Rate limit: a fixed window counting authenticated API calls;
 //     ratelimit-reset is the window's end.
 //   - Timestamps are UTC at whole seconds.
-//   - The registry answers as the OCI distribution spec says (JSON
-//     {"errors":[{code, message}]}, WWW-Authenticate: Basic
-//     realm="<registry host>"), using basic auth where the real registry
-//     uses token auth.
+//   - The registry's token endpoint grants, of the scopes asked for, what
+//     the credential allows, and refuses (401, the API's JSON error) a
+//     request granted nothing: another registry's scope, or a read-only
+//     credential asking for push or delete alone. A read-only credential
+//     asking for pull,push gets pull, and its push then meets 401
+//     insufficient_scope at the registry. Tokens last five minutes
+//     ([WithTokenTTL]; DOCR's lifetime is not documented) and end at once
+//     with their credential's revocation or their registry's deletion.
+//     Another service name than the registry host is 400.
+//   - Registry errors are the distribution spec's JSON
+//     {"errors":[{code, message}]}; a push past the storage cap is 413
+//     DENIED.
+//   - A garbage collection ends the uploads in progress of its registry
+//     (DOCR puts a registry into read-only mode while it collects).
+//   - A header block larger than 64 KiB ([MaxHeaderBytes]) is refused with
+//     431 before the fake sees it.
 //
 // # The registry
 //
-// Served: the version check (GET /v2/); pulls of manifests (by tag or
-// digest) and blobs (with Range); monolithic, chunked and streamed blob
-// uploads; cross-repository mounts within the registry (a mount from
-// elsewhere falls back to an upload, as the spec allows); manifest pushes
-// (image manifests and indexes, OCI and Docker media types; a manifest
-// whose blobs the registry does not hold is refused with
-// MANIFEST_BLOB_UNKNOWN); manifest deletion by tag or by digest (the
-// digest takes its tags along); tags/list with n and last; the catalog
-// (the credential's registry only, sorted, with n, last and a Link
-// header); referrers. Not served: blob DELETE (405 UNSUPPORTED; garbage
-// collection removes blobs), upload status and cancellation, and Bearer
-// token authentication.
+// Package ociregistry serves it; see its documentation for the whole
+// list. In short, all of the OCI distribution spec: the version check;
+// pulls of manifests (by tag or digest) and blobs (with Range); monolithic,
+// chunked and streamed uploads, their status and their cancellation;
+// cross-repository mounts within the registry (a mount from elsewhere
+// falls back to an upload, as the spec allows); manifest pushes (image
+// manifests and indexes, OCI and Docker media types, artifacts and
+// subjects, by tag or by sha256 or sha512 digest; a manifest whose blobs
+// the repository does not hold is refused with MANIFEST_BLOB_UNKNOWN);
+// manifest deletion by tag or by digest (the digest takes its tags along);
+// blob deletion (unlinked from the repository; a garbage collection frees
+// the bytes); tags/list and the catalog (the credential's registry only)
+// with n, last and a Link header; referrers.
+//
+// A request without a token gets 401 with WWW-Authenticate: Bearer
+// realm="<fake URL>/v2/registry/auth",service="<registry host>" and the
+// scope it needs; the token endpoint takes the Docker credential as basic
+// auth; the registry checks the token's scope on every request (missing
+// access gets 401 with error="insufficient_scope"). [WithRegistryBasicAuth]
+// keeps basic auth on the registry instead, for tools that cannot follow
+// the token flow.
 //
 // Blobs are kept in memory under a cap ([DefaultStorageCap], see
-// [WithStorageCap]), or in a directory ([WithStorageDir]). Uploads in
-// progress count against the cap. A push past it is refused with 413 and
-// the code DENIED, naming the cap. Manifests stay in memory.
+// [WithStorageCap]), or in a directory ([WithStorageDir]). The cap counts
+// everything the registry holds: blobs, manifests, tags and uploads in
+// progress. A push past it is refused with 413 and the code DENIED, naming
+// the cap. An upload belongs to the registry and repository that started
+// it, expires after an hour idle ([WithUploadTimeout], by the fake's
+// clock), and is a file under the storage directory when there is one.
 package docrtest

@@ -3,7 +3,6 @@ package docrtest
 import (
 	"crypto/subtle"
 	"net/http"
-	"time"
 )
 
 // serveRevoke serves POST /v1/oauth/revoke: form token=<password>,
@@ -26,7 +25,7 @@ func (s *Server) serveRevoke(c *capture, r *http.Request) {
 	now := s.now()
 	if ok && subtle.ConstantTimeCompare([]byte(bt), []byte(s.Token)) != 1 {
 		s.mu.Lock()
-		ok = s.validCredential(func(ic *IssuedCredential) bool { return ic.Password == bt }, now) != nil
+		ok = s.validCredential(func(ic *credRecord) bool { return ic.Password == bt }, now) != nil
 		s.mu.Unlock()
 	}
 	if !ok {
@@ -45,28 +44,11 @@ func (s *Server) serveRevoke(c *capture, r *http.Request) {
 	}
 	s.mu.Lock()
 	for i := range s.st.creds {
-		ic := &s.st.creds[i]
+		ic := &s.st.creds[i].IssuedCredential
 		if ic.Password == tok && !ic.Revoked {
 			ic.Revoked, ic.RevokedAt = true, now
 		}
 	}
 	s.mu.Unlock()
 	c.WriteHeader(http.StatusOK)
-}
-
-// validCredential returns the first issued credential that matches and is
-// unexpired, unrevoked and for a registry that still exists. s.mu must be
-// held.
-func (s *Server) validCredential(match func(*IssuedCredential) bool, now time.Time) *IssuedCredential {
-	for i := range s.st.creds {
-		ic := &s.st.creds[i]
-		if !match(ic) || ic.Revoked || (!ic.ExpiresAt.IsZero() && !now.Before(ic.ExpiresAt)) {
-			continue
-		}
-		if s.st.registries[ic.Registry] == nil {
-			continue
-		}
-		return ic
-	}
-	return nil
 }

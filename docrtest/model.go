@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/docr-dev/docr/docrtest/internal/server"
+	"github.com/docr-dev/docr/docrtest/ociregistry"
 	"github.com/docr-dev/docr/gen"
 )
 
@@ -77,15 +78,15 @@ func (st *state) registry(name string) (*registry, error) {
 	return nil, errNotFound("The registry " + strconv.Quote(name) + " was not found.")
 }
 
-func (st *state) repository(regName, repoName string) (*registry, *repository, error) {
+func (st *state) repository(regName, repoName string) (*registry, ociregistry.RepositoryInfo, error) {
 	reg, err := st.registry(regName)
 	if err != nil {
-		return nil, nil, err
+		return nil, ociregistry.RepositoryInfo{}, err
 	}
-	if r := reg.repos[repoName]; r != nil {
+	if r, ok := st.eng.Repository(reg.name, repoName); ok {
 		return reg, r, nil
 	}
-	return nil, nil, errNotFound("The repository " + strconv.Quote(repoName) + " was not found.")
+	return nil, ociregistry.RepositoryInfo{}, errNotFound("The repository " + strconv.Quote(repoName) + " was not found.")
 }
 
 // nameTaken reports whether a registry name is unavailable.
@@ -115,19 +116,20 @@ func (st *state) subscriptionJSON() gen.Subscription {
 	}
 }
 
-func baseJSON(reg *registry) gen.RegistryBase {
+func (st *state) baseJSON(reg *registry) gen.RegistryBase {
+	usage, at := st.usage(reg)
 	return gen.RegistryBase{
 		Uuid:                       ptr(registryUUID(reg.name)),
 		Name:                       ptr(reg.name),
 		Region:                     ptr(reg.region),
 		CreatedAt:                  stamp(reg.createdAt),
-		StorageUsageBytes:          ptr(reg.storageUsage()),
-		StorageUsageBytesUpdatedAt: stamp(reg.usageAt),
+		StorageUsageBytes:          ptr(usage),
+		StorageUsageBytesUpdatedAt: stamp(at),
 	}
 }
 
 func (st *state) registryJSON(reg *registry) gen.Registry {
-	b := baseJSON(reg)
+	b := st.baseJSON(reg)
 	return gen.Registry{
 		Uuid:                       b.Uuid,
 		Name:                       b.Name,
@@ -149,7 +151,8 @@ func (s *Server) listRegistries() server.AllRegistriesInfoResponseJSONResponse {
 	var total int64
 	for _, reg := range s.st.sortedRegistries() {
 		list = append(list, s.st.registryJSON(reg))
-		total += int64(reg.storageUsage())
+		u, _ := s.st.usage(reg)
+		total += int64(u)
 	}
 	out.Body.Registries = &list
 	out.Body.TotalStorageUsageBytes = &total
@@ -170,14 +173,12 @@ func (s *Server) createRegistry(now time.Time, name string, region *string, tier
 			return nil, err
 		}
 	}
+	s.st.lastIncarnation++
 	reg := &registry{
-		name:      name,
-		region:    "fra1",
-		createdAt: now,
-		usageAt:   now,
-		repos:     make(map[string]*repository),
-		blobs:     make(map[string]*heldBlob),
-		oci:       s.oci,
+		name:        name,
+		region:      "fra1",
+		createdAt:   now,
+		incarnation: s.st.lastIncarnation,
 	}
 	if region != nil {
 		reg.region = *region
@@ -216,7 +217,7 @@ func (s *Server) deleteRegistry(name *string) error {
 		return err
 	}
 	delete(s.st.registries, reg.name)
-	s.st.purge(reg)
+	s.st.eng.DeleteNamespace(reg.name)
 	return nil
 }
 
@@ -311,16 +312,17 @@ func (s *Server) issue(op string, name *string, readWrite *bool, expiry *int) (s
 			ic.ExpiresAt = now.Add(time.Duration(*expiry) * time.Second)
 		}
 	}
+	s.st.lastCred++
 	secret := s.mintHex(32)
 	ic.Username = "dop_v1_" + secret
 	ic.Password = ic.Username
 	if s.cfg.colon {
 		ic.Password = "dop_v1_" + secret[:32] + ":" + secret[32:]
 	}
-	s.st.creds = append(s.st.creds, ic)
+	s.st.creds = append(s.st.creds, credRecord{IssuedCredential: ic, id: s.st.lastCred, incarnation: reg.incarnation})
 	if s.keep > 0 && len(s.st.creds) >= 2*max(s.keep, 1000) {
 		// A standalone fake forgets credentials that open nothing any more.
-		s.st.creds = slices.DeleteFunc(s.st.creds, func(c IssuedCredential) bool {
+		s.st.creds = slices.DeleteFunc(s.st.creds, func(c credRecord) bool {
 			return c.Revoked || (!c.ExpiresAt.IsZero() && !now.Before(c.ExpiresAt))
 		})
 	}
@@ -479,37 +481,51 @@ func (p pager) links(ctx context.Context, total int) *gen.PageLinks {
 	return links
 }
 
-func manifestJSON(regName string, repo *repository, m *manifest) gen.RepositoryManifest {
-	blobs := make([]gen.RepositoryBlob, len(m.blobs))
-	for i, b := range m.blobs {
-		blobs[i] = gen.RepositoryBlob{Digest: ptr(b.digest), CompressedSizeBytes: ptr(b.size)}
+// compressed is the size of the blobs a manifest references.
+func compressed(m ociregistry.ManifestInfo) int {
+	n := 0
+	for _, b := range m.Blobs {
+		n += int(b.Size)
 	}
-	tags := repo.tagsOf(m.digest)
+	return n
+}
+
+func manifestJSON(regName, repoName string, m ociregistry.ManifestInfo) gen.RepositoryManifest {
+	blobs := make([]gen.RepositoryBlob, len(m.Blobs))
+	for i, b := range m.Blobs {
+		blobs[i] = gen.RepositoryBlob{Digest: ptr(b.Digest), CompressedSizeBytes: ptr(int(b.Size))}
+	}
+	tags := slices.Clone(m.Tags)
 	if tags == nil {
 		tags = []string{}
 	}
 	return gen.RepositoryManifest{
 		RegistryName:        ptr(regName),
-		Repository:          ptr(repo.name),
-		Digest:              ptr(m.digest),
-		CompressedSizeBytes: ptr(m.compressed()),
-		SizeBytes:           ptr(m.size),
-		UpdatedAt:           stamp(m.updatedAt),
+		Repository:          ptr(repoName),
+		Digest:              ptr(m.Digest),
+		CompressedSizeBytes: ptr(compressed(m)),
+		SizeBytes:           ptr(int(m.Size) + compressed(m)),
+		UpdatedAt:           stamp(m.UpdatedAt),
 		Tags:                &tags,
 		Blobs:               &blobs,
 	}
 }
 
-func tagJSON(regName string, repo *repository, t *tag) gen.RepositoryTag {
-	m := repo.manifests[t.digest]
+func tagJSON(regName string, repo ociregistry.RepositoryInfo, t ociregistry.TagInfo) gen.RepositoryTag {
+	var m ociregistry.ManifestInfo
+	for _, mi := range repo.Manifests {
+		if mi.Digest == t.Digest {
+			m = mi
+		}
+	}
 	return gen.RepositoryTag{
 		RegistryName:        ptr(regName),
-		Repository:          ptr(repo.name),
-		Tag:                 ptr(t.name),
-		ManifestDigest:      ptr(t.digest),
-		CompressedSizeBytes: ptr(m.compressed()),
-		SizeBytes:           ptr(m.size),
-		UpdatedAt:           stamp(t.updatedAt),
+		Repository:          ptr(repo.Name),
+		Tag:                 ptr(t.Name),
+		ManifestDigest:      ptr(t.Digest),
+		CompressedSizeBytes: ptr(compressed(m)),
+		SizeBytes:           ptr(int(m.Size) + compressed(m)),
+		UpdatedAt:           stamp(t.UpdatedAt),
 	}
 }
 
@@ -521,12 +537,12 @@ func (s *Server) listRepositories(ctx context.Context, name string, page, perPag
 	if err != nil {
 		return out, err
 	}
-	repos := reg.sortedRepos()
+	repos := s.st.eng.Repositories(reg.name)
 	p := newPager(page, perPage)
-	list := pageOf(repos, p, func(repo *repository) gen.Repository {
-		r := gen.Repository{RegistryName: ptr(reg.name), Name: ptr(repo.name), TagCount: ptr(len(repo.tags))}
-		if ts := repo.sortedTags(); len(ts) > 0 {
-			r.LatestTag = ptr(tagJSON(reg.name, repo, ts[0]))
+	list := pageOf(repos, p, func(repo ociregistry.RepositoryInfo) gen.Repository {
+		r := gen.Repository{RegistryName: ptr(reg.name), Name: ptr(repo.Name), TagCount: ptr(len(repo.Tags))}
+		if len(repo.Tags) > 0 {
+			r.LatestTag = ptr(tagJSON(reg.name, repo, repo.Tags[0]))
 		}
 		return r
 	})
@@ -566,7 +582,7 @@ func (s *Server) listRepositoriesV2(ctx context.Context, name string, page, perP
 	if err != nil {
 		return out, err
 	}
-	repos := reg.sortedRepos()
+	repos := s.st.eng.Repositories(reg.name)
 	p := newPager(page, perPage)
 	lo, _ := p.bounds(len(repos))
 	if token != nil && *token != "" {
@@ -575,7 +591,7 @@ func (s *Server) listRepositoriesV2(ctx context.Context, name string, page, perP
 			return out, errBadRequest("The page_token is invalid.")
 		}
 		p.page = t.Page
-		lo = slices.IndexFunc(repos, func(r *repository) bool { return r.name > t.After })
+		lo = slices.IndexFunc(repos, func(r ociregistry.RepositoryInfo) bool { return r.Name > t.After })
 		if lo < 0 {
 			lo = len(repos)
 		}
@@ -585,12 +601,12 @@ func (s *Server) listRepositoriesV2(ctx context.Context, name string, page, perP
 	for _, repo := range repos[lo:hi] {
 		r := gen.RepositoryV2{
 			RegistryName:  ptr(reg.name),
-			Name:          ptr(repo.name),
-			TagCount:      ptr(len(repo.tags)),
-			ManifestCount: ptr(len(repo.manifests)),
+			Name:          ptr(repo.Name),
+			TagCount:      ptr(len(repo.Tags)),
+			ManifestCount: ptr(len(repo.Manifests)),
 		}
-		if ms := repo.sortedManifests(); len(ms) > 0 {
-			r.LatestManifest = ptr(manifestJSON(reg.name, repo, ms[0]))
+		if len(repo.Manifests) > 0 {
+			r.LatestManifest = ptr(manifestJSON(reg.name, repo.Name, repo.Manifests[0]))
 		}
 		list = append(list, r)
 	}
@@ -603,7 +619,7 @@ func (s *Server) listRepositoriesV2(ctx context.Context, name string, page, perP
 		pg.Next = ptr(pageURL(ri, url.Values{
 			"page":       {strconv.Itoa(p.page + 1)},
 			"per_page":   {strconv.Itoa(p.perPage)},
-			"page_token": {pageToken{After: repos[hi-1].name, Page: p.page + 1}.encode()},
+			"page_token": {pageToken{After: repos[hi-1].Name, Page: p.page + 1}.encode()},
 		}))
 		pg.Last = ptr(pageURL(ri, url.Values{
 			"page":     {strconv.Itoa(p.lastPage(len(repos)))},
@@ -621,9 +637,9 @@ func (s *Server) listTags(ctx context.Context, regName, repoName string, page, p
 	if err != nil {
 		return out, err
 	}
-	tags := repo.sortedTags()
+	tags := repo.Tags
 	p := newPager(page, perPage)
-	list := pageOf(tags, p, func(t *tag) gen.RepositoryTag { return tagJSON(reg.name, repo, t) })
+	list := pageOf(tags, p, func(t ociregistry.TagInfo) gen.RepositoryTag { return tagJSON(reg.name, repo, t) })
 	out.Body.Tags = &list
 	out.Body.Meta.Total = len(tags)
 	out.Body.Links = p.links(ctx, len(tags))
@@ -638,9 +654,9 @@ func (s *Server) listManifests(ctx context.Context, regName, repoName string, pa
 	if err != nil {
 		return out, err
 	}
-	ms := repo.sortedManifests()
+	ms := repo.Manifests
 	p := newPager(page, perPage)
-	list := pageOf(ms, p, func(m *manifest) gen.RepositoryManifest { return manifestJSON(reg.name, repo, m) })
+	list := pageOf(ms, p, func(m ociregistry.ManifestInfo) gen.RepositoryManifest { return manifestJSON(reg.name, repo.Name, m) })
 	out.Body.Manifests = &list
 	out.Body.Meta.Total = len(ms)
 	out.Body.Links = p.links(ctx, len(ms))
@@ -654,12 +670,9 @@ func (s *Server) deleteTag(regName, repoName, tagName string) error {
 	if err != nil {
 		return err
 	}
-	if repo.tags[tagName] == nil {
+	if !s.st.eng.DeleteTag(reg.name, repo.Name, tagName, now) {
 		return errNotFound("The tag " + strconv.Quote(tagName) + " was not found.")
 	}
-	delete(repo.tags, tagName)
-	reg.oci.deleteRef(reg.name, repo.name, tagName)
-	reg.usageAt = now
 	return nil
 }
 
@@ -670,11 +683,9 @@ func (s *Server) deleteManifest(regName, repoName, digest string) error {
 	if err != nil {
 		return err
 	}
-	m := repo.manifests[digest]
-	if m == nil {
+	if !s.st.eng.DeleteManifest(reg.name, repo.Name, digest, now) {
 		return errNotFound("The manifest " + strconv.Quote(digest) + " was not found.")
 	}
-	reg.deleteManifest(repo, m, now)
 	return nil
 }
 
@@ -685,7 +696,7 @@ func (s *Server) deleteRepository(regName, repoName string) error {
 	if err != nil {
 		return err
 	}
-	reg.deleteRepository(repo, now)
+	s.st.eng.DeleteRepository(reg.name, repo.Name, now)
 	return nil
 }
 

@@ -7,15 +7,20 @@ import (
 	"unicode/utf8"
 )
 
-// Names of the two endpoints the fake serves beyond the registry API spec.
+// Names of the endpoints the fake serves beyond the registry API spec.
 // They appear in [RecordedRequest.Operation] and [Violation.Operation] and
 // can be targeted by a [Fault].
 const (
 	// OpOAuthRevoke is POST /v1/oauth/revoke, which revokes a Docker
 	// credential the API issued.
 	OpOAuthRevoke = "oauth_revoke"
+	// OpRegistryAuth is the token endpoint of the registry,
+	// GET /v2/registry/auth, which turns an issued Docker credential into
+	// a token (DOCR's https://api.digitalocean.com/v2/registry/auth).
+	OpRegistryAuth = "registry_auth"
 	// OpDockerRegistry is the Docker registry endpoint under /v2/ (GET /v2/,
-	// blob upload start, tags/list) that checks issued credentials.
+	// blobs, manifests, uploads, tags/list, the catalog, referrers), which
+	// checks tokens.
 	OpDockerRegistry = "docker_registry_v2"
 )
 
@@ -72,6 +77,7 @@ var opAliases = func() map[string]string {
 		m[goName(op)] = op
 	}
 	m[OpOAuthRevoke] = OpOAuthRevoke
+	m[OpRegistryAuth] = OpRegistryAuth
 	m[OpDockerRegistry] = OpDockerRegistry
 	return m
 }()
@@ -100,7 +106,8 @@ func canonicalOp(op string) (string, bool) {
 // fake implements, sorted, as the upstream DigitalOcean spec spells them
 // (for example "registries_get_dockerCredentials"). A [Fault] accepts these
 // names, the Go names oapi-codegen derives from them
-// ("RegistriesGetDockerCredentials"), [OpOAuthRevoke] and [OpDockerRegistry].
+// ("RegistriesGetDockerCredentials"), [OpOAuthRevoke], [OpRegistryAuth] and
+// [OpDockerRegistry].
 func Operations() []string {
 	return slices.Clone(specOperations)
 }

@@ -37,23 +37,27 @@ const (
 type Option func(*config) error
 
 type config struct {
-	token        string
-	scoped       map[string][]string
-	seed         *Seed
-	randSeed     *uint64
-	now          func() time.Time
-	registryHost string
-	selfHost     bool
-	colon        bool
-	logger       *slog.Logger
-	onViolation  func(Violation)
-	allowInvalid bool
-	rateLimit    int
-	rateWindow   time.Duration
-	gcDuration   time.Duration
-	storageDir   string
-	storageCap   int64
-	requestLog   int
+	token         string
+	scoped        map[string][]string
+	seed          *Seed
+	randSeed      *uint64
+	now           func() time.Time
+	registryHost  string
+	selfHost      bool
+	colon         bool
+	logger        *slog.Logger
+	onViolation   func(Violation)
+	allowInvalid  bool
+	rateLimit     int
+	rateWindow    time.Duration
+	gcDuration    time.Duration
+	storageDir    string
+	storageCap    int64
+	requestLog    int
+	logBytes      int64
+	tokenTTL      time.Duration
+	basicAuth     bool
+	uploadTimeout time.Duration
 	// strictMiddlewares wrap the generated strict handler; only the
 	// package's own tests set them, to plant faulty handler output.
 	strictMiddlewares []server.StrictMiddlewareFunc
@@ -243,9 +247,62 @@ func WithRequestLog(n int) Option {
 	}
 }
 
-// WithStorageDir keeps the registry's blobs in files under dir (created if
-// missing) instead of in memory. Manifests, and uploads in progress, stay
-// in memory. Without [WithStorageCap] the blobs on disk are not capped.
+// DefaultRequestLogBytes is the most a fake's request log holds unless
+// [WithRequestLogBytes] says otherwise (see [Server.Requests]).
+const DefaultRequestLogBytes = 16 << 20
+
+// WithRequestLogBytes bounds the bytes the request log holds (default
+// [DefaultRequestLogBytes]): once past it, the oldest requests go.
+func WithRequestLogBytes(n int64) Option {
+	return func(c *config) error {
+		if n < 64<<10 {
+			return errors.New("docrtest: WithRequestLogBytes needs at least 64 KiB")
+		}
+		c.logBytes = n
+		return nil
+	}
+}
+
+// WithTokenTTL sets how long a token of the registry's token endpoint
+// lasts (default [ociregistry.DefaultTokenTTL], five minutes; DOCR does not
+// document its own). Expiry follows the fake's clock ([WithClock]).
+func WithTokenTTL(d time.Duration) Option {
+	return func(c *config) error {
+		if d < time.Second {
+			return errors.New("docrtest: WithTokenTTL needs at least a second")
+		}
+		c.tokenTTL = d
+		return nil
+	}
+}
+
+// WithRegistryBasicAuth makes the registry answer Basic challenges and take
+// a Docker credential on every request, as registries did before the token
+// flow, for tools that cannot follow it. Tokens are still accepted. By
+// default the registry challenges with Bearer, as DOCR does.
+func WithRegistryBasicAuth() Option {
+	return func(c *config) error {
+		c.basicAuth = true
+		return nil
+	}
+}
+
+// WithUploadTimeout sets how long an upload in progress may stay idle (by
+// the fake's clock) before it expires and gives back its bytes (default
+// [ociregistry.DefaultUploadTimeout], an hour).
+func WithUploadTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return errors.New("docrtest: WithUploadTimeout needs a positive duration")
+		}
+		c.uploadTimeout = d
+		return nil
+	}
+}
+
+// WithStorageDir keeps the registry's blobs, and the bytes of uploads in
+// progress, in files under dir (created if missing) instead of in memory.
+// Manifests stay in memory. Without [WithStorageCap] nothing is capped.
 func WithStorageDir(dir string) Option {
 	return func(c *config) error {
 		if dir == "" {
@@ -256,11 +313,11 @@ func WithStorageDir(dir string) Option {
 	}
 }
 
-// WithStorageCap caps the bytes of blobs the registry stores, plus the
-// bytes of uploads in progress (default [DefaultStorageCap] in memory, no
-// cap with [WithStorageDir]; a negative n removes the cap). A push past the
-// cap gets 413 with the distribution error code DENIED and a message that
-// names the cap; see [ErrStorageFull].
+// WithStorageCap caps the bytes the registry holds: stored blobs,
+// manifests, tags and uploads in progress (default [DefaultStorageCap] in
+// memory, no cap with [WithStorageDir]; a negative n removes the cap). A
+// push past the cap gets 413 with the distribution error code DENIED and a
+// message that names the cap; see [ErrStorageFull].
 func WithStorageCap(n int64) Option {
 	return func(c *config) error {
 		if n == 0 {

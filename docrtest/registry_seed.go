@@ -3,14 +3,14 @@ package docrtest
 import (
 	"archive/tar"
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/docr-dev/docr/docrtest/ociregistry"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -88,12 +88,12 @@ func buildImage(key, name string, fileBytes int) (seedImage, error) {
 }
 
 // seedRepository pushes a seed repository's images into the registry
-// library and records them in the listings.
-func seedRepository(reg *registry, srepo SeedRepository) error {
-	if srepo.Name == "" || reg.repos[srepo.Name] != nil {
+// engine, dated as the seed says.
+func seedRepository(eng *ociregistry.Registry, reg *registry, srepo SeedRepository) error {
+	if _, dup := eng.Repository(reg.name, srepo.Name); srepo.Name == "" || dup {
 		return fmt.Errorf("docrtest: seed: registry %q: empty or duplicate repository name %q", reg.name, srepo.Name)
 	}
-	if _, ok := parseOCIPath(reg.name + "/" + srepo.Name + "/tags/list"); !ok {
+	if !ociregistry.ValidName(reg.name + "/" + srepo.Name) {
 		return fmt.Errorf("docrtest: seed: registry %q: invalid repository name %q", reg.name, srepo.Name)
 	}
 	manifests := srepo.Manifests
@@ -125,41 +125,13 @@ func seedRepository(reg *registry, srepo SeedRepository) error {
 		if at.IsZero() {
 			at = reg.createdAt.Add(time.Duration(i+1) * 24 * time.Hour)
 		}
-		if err := reg.push(srepo.Name, img, sm.Tags, at); err != nil {
+		if _, err := eng.Put(reg.name, srepo.Name, [][]byte{img.config, img.layer}, img.manifest,
+			string(types.OCIManifestSchema1), sm.Tags, at); err != nil {
 			return fmt.Errorf("docrtest: seed: %s: %w", key, err)
 		}
 	}
 	return nil
 }
 
-// push stores an image in the registry library through its HTTP API
-// (monolithic blob uploads, then the manifest by digest and by each tag)
-// and records it, dated at. It is for the fake's own content (the seed),
-// not for clients, which go through the gate.
-func (reg *registry) push(repoName string, img seedImage, tags []string, at time.Time) error {
-	ctx := context.Background()
-	base := "/v2/" + reg.name + "/" + repoName
-	var blobs []blob
-	for _, b := range [][]byte{img.config, img.layer} {
-		h, _, _ := v1.SHA256(bytes.NewReader(b))
-		rec := reg.oci.do(ctx, http.MethodPost, base+"/blobs/uploads/?digest="+h.String(), b, nil)
-		if rec.Code != http.StatusCreated {
-			return fmt.Errorf("blob upload: %d %s", rec.Code, bytes.TrimSpace(rec.Body.Bytes()))
-		}
-		blobs = append(blobs, blob{digest: h.String(), size: len(b)})
-		if reg.blobs[h.String()] == nil {
-			reg.blobs[h.String()] = &heldBlob{size: len(b)}
-		}
-	}
-	mh, _, _ := v1.SHA256(bytes.NewReader(img.manifest))
-	hdr := http.Header{"Content-Type": {string(types.OCIManifestSchema1)}}
-	pm := parsedManifest{mediaType: string(types.OCIManifestSchema1), blobs: blobs}
-	for _, ref := range append([]string{mh.String()}, tags...) {
-		rec := reg.oci.do(ctx, http.MethodPut, base+"/manifests/"+ref, img.manifest, hdr)
-		if rec.Code != http.StatusCreated {
-			return fmt.Errorf("manifest %s: %d %s", ref, rec.Code, bytes.TrimSpace(rec.Body.Bytes()))
-		}
-		reg.recordManifest(repoName, ref, mh.String(), len(img.manifest), pm, at)
-	}
-	return nil
-}
+// isDigest reports whether s is a sha256 digest.
+func isDigest(s string) bool { return digestRE.MatchString(s) }

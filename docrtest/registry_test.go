@@ -120,6 +120,7 @@ func TestPushPullListWithDockerKeychain(t *testing.T) {
 	if err := remote.Write(o.ref(t, "example/tools/app:v1"), img, o.opts()...); err != nil {
 		t.Fatalf("push: %v", err)
 	}
+	wantTokenFlow(t, o.srv, "the push")
 
 	// The API lists what was pushed: the repository, its tag and manifest
 	// with the image's digest and blobs.
@@ -207,6 +208,17 @@ func TestPushPullListWithDockerKeychain(t *testing.T) {
 	equal(t, "storage after a copy (blobs are shared)", *g2.JSON200.Registry.StorageUsageBytes, *g.JSON200.Registry.StorageUsageBytes)
 }
 
+// wantTokenRefused fails the test unless err is the token endpoint's 401:
+// the failure DOCR users meet in CI ("failed to fetch oauth token").
+func wantTokenRefused(t *testing.T, what string, err error) {
+	t.Helper()
+	var te *transport.Error
+	if !errors.As(err, &te) || te.StatusCode != http.StatusUnauthorized ||
+		!strings.Contains(err.Error(), "/v2/registry/auth?") || !strings.Contains(err.Error(), `"id":"unauthorized"`) {
+		t.Fatalf("%s: err = %v, want the token endpoint's 401", what, err)
+	}
+}
+
 func TestRegistryRefusals(t *testing.T) {
 	seed := docrtest.DefaultSeed()
 	seed.Registries = append(seed.Registries, docrtest.SeedRegistry{Name: "second",
@@ -214,33 +226,36 @@ func TestRegistryRefusals(t *testing.T) {
 	o := newOCIFixture(t, docrtest.WithSeed(seed))
 	img := randomImage(t, 2, 500)
 
+	// A read-only credential gets a token for pull only (go-containerregistry
+	// asks for pull,push for a delete too): the push and the delete then
+	// meet 401 insufficient_scope.
 	o.login(t, "example", false)
 	err := remote.Write(o.ref(t, "example/new:v1"), img, o.opts()...)
-	wantRegistryError(t, "read-only push", err, 403, transport.DeniedErrorCode)
+	wantRegistryError(t, "read-only push", err, 401, transport.UnauthorizedErrorCode)
 	err = remote.Delete(o.ref(t, "example/repo-1:v1"), o.opts()...)
-	wantRegistryError(t, "read-only delete", err, 403, transport.DeniedErrorCode)
+	wantRegistryError(t, "read-only delete", err, 401, transport.UnauthorizedErrorCode)
 	if _, err := remote.Image(o.ref(t, "example/repo-1:latest"), o.opts()...); err != nil {
 		t.Fatalf("read-only pull: %v", err)
 	}
 
 	_, err = remote.Image(o.ref(t, "second/app:stable"), o.opts()...)
-	wantRegistryError(t, "cross-registry pull", err, 403, transport.DeniedErrorCode)
+	wantTokenRefused(t, "cross-registry pull", err)
 
 	// A credential of "second" does not see example's blobs either.
 	o.login(t, "second", true)
 	_, err = remote.Image(o.ref(t, "example/repo-1:latest"), o.opts()...)
-	wantRegistryError(t, "cross-registry pull (the other way)", err, 403, transport.DeniedErrorCode)
+	wantTokenRefused(t, "cross-registry pull (the other way)", err)
 	if _, err := remote.Image(o.ref(t, "second/app:stable"), o.opts()...); err != nil {
 		t.Fatalf("pull from its own registry: %v", err)
 	}
 
-	// Revoked: the registry answers 401 UNAUTHORIZED.
+	// Revoked: the token endpoint refuses it.
 	ic := o.login(t, "example", true)
 	resp, _ := do(t, "POST", o.srv.URL+"/v1/oauth/revoke", ic.Password, strings.NewReader(url.Values{"token": {ic.Password}}.Encode()),
 		"Content-Type", "application/x-www-form-urlencoded")
 	equal(t, "revoke", resp.StatusCode, 200)
 	_, err = remote.Image(o.ref(t, "example/repo-1:latest"), o.opts()...)
-	wantRegistryError(t, "revoked pull", err, 401, transport.UnauthorizedErrorCode)
+	wantTokenRefused(t, "revoked pull", err)
 
 	// Expired: the same.
 	r, err2 := o.c.RegistriesGetDockerCredentialsWithResponse(ctx, "example", &gen.RegistriesGetDockerCredentialsParams{ExpirySeconds: ptr(60)})
@@ -256,7 +271,7 @@ func TestRegistryRefusals(t *testing.T) {
 	}
 	o.clock.Advance(time.Minute)
 	_, err = remote.Image(o.ref(t, "example/repo-1:latest"), o.opts()...)
-	wantRegistryError(t, "expired pull", err, 401, transport.UnauthorizedErrorCode)
+	wantTokenRefused(t, "expired pull", err)
 }
 
 func TestGCFreesWhatATagDeletionOrphaned(t *testing.T) {
@@ -444,6 +459,27 @@ func agree(t *testing.T, o *ociFixture, ic docrtest.IssuedCredential, when strin
 	}
 }
 
+// wantTokenFlow checks, in the fake's request log, that a client went
+// through DOCR's token flow: the token endpoint granted a token, registry
+// requests carried it, and none sent basic auth to the registry.
+func wantTokenFlow(t *testing.T, srv *docrtest.Server, what string) {
+	t.Helper()
+	granted, bearer := 0, 0
+	for _, r := range srv.Requests() {
+		switch {
+		case r.Operation == docrtest.OpRegistryAuth && r.Status == 200:
+			granted++
+		case r.Operation == docrtest.OpDockerRegistry && r.Header.Get("Authorization") == "Bearer REDACTED" && r.Status < 300:
+			bearer++
+		case r.Operation == docrtest.OpDockerRegistry && strings.HasPrefix(r.Header.Get("Authorization"), "Basic"):
+			t.Fatalf("%s sent basic auth to the registry: %s %s", what, r.Method, r.Path)
+		}
+	}
+	if granted == 0 || bearer == 0 {
+		t.Fatalf("%s: %d tokens granted, %d registry requests with a token; want both", what, granted, bearer)
+	}
+}
+
 func TestDockerManifestInspect(t *testing.T) {
 	docker, err := exec.LookPath("docker")
 	if err != nil {
@@ -461,6 +497,7 @@ func TestDockerManifestInspect(t *testing.T) {
 		!strings.Contains(string(out), `"mediaType": "application/vnd.oci.image.layer.v1.tar"`) {
 		t.Fatalf("docker manifest inspect printed:\n%s", out)
 	}
+	wantTokenFlow(t, o.srv, "docker manifest inspect")
 }
 
 func TestRequestLogAndRateLimitOff(t *testing.T) {

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"slices"
 	"time"
+
+	"github.com/docr-dev/docr/docrtest/ociregistry"
 )
 
 // Seed is the account state a [Server] starts with. [DefaultSeed] describes
@@ -186,12 +188,13 @@ func derivedSize(digest string, lo, span int) int {
 }
 
 // buildState turns a seed into the fake's state, checking it on the way.
-func buildState(seed Seed, mintUUID func() string, oci *ociBackend) (*state, error) {
+func buildState(seed Seed, mintUUID func() string, eng *ociregistry.Registry) (*state, error) {
 	st := &state{
 		tier:       seed.Tier,
 		subCreated: seed.SubscriptionCreatedAt,
 		registries: make(map[string]*registry),
 		taken:      make(map[string]bool),
+		eng:        eng,
 	}
 	if st.tier == "" {
 		st.tier = "basic"
@@ -213,13 +216,12 @@ func buildState(seed Seed, mintUUID func() string, oci *ociBackend) (*state, err
 		if st.registries[sr.Name] != nil {
 			return nil, fmt.Errorf("docrtest: seed: duplicate registry %q", sr.Name)
 		}
+		st.lastIncarnation++
 		reg := &registry{
-			name:      sr.Name,
-			region:    sr.Region,
-			createdAt: sr.CreatedAt,
-			repos:     make(map[string]*repository),
-			blobs:     make(map[string]*heldBlob),
-			oci:       oci,
+			name:        sr.Name,
+			region:      sr.Region,
+			createdAt:   sr.CreatedAt,
+			incarnation: st.lastIncarnation,
 		}
 		if reg.region == "" {
 			reg.region = "fra1"
@@ -227,16 +229,9 @@ func buildState(seed Seed, mintUUID func() string, oci *ociBackend) (*state, err
 		if reg.createdAt.IsZero() {
 			reg.createdAt = defaultRegistryCreatedAt
 		}
-		reg.usageAt = reg.createdAt
 		for _, srepo := range sr.Repositories {
-			if err := seedRepository(reg, srepo); err != nil {
+			if err := seedRepository(eng, reg, srepo); err != nil {
 				return nil, err
-			}
-		}
-		reg.usageAt = reg.createdAt
-		for _, repo := range reg.repos {
-			for _, m := range repo.manifests {
-				reg.usageAt = maxTime(reg.usageAt, m.updatedAt)
 			}
 		}
 		for _, sg := range sr.GarbageCollections {

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -26,6 +27,7 @@ import (
 	"time"
 
 	"github.com/docr-dev/docr/docrtest/internal/server"
+	"github.com/docr-dev/docr/docrtest/ociregistry"
 	"github.com/docr-dev/docr/gen"
 	"github.com/getkin/kin-openapi/routers"
 )
@@ -42,7 +44,7 @@ type Server struct {
 	Token string
 
 	cfg    config
-	oci    *ociBackend
+	eng    *ociregistry.Registry
 	spec   *specIndex
 	api    http.Handler
 	report func(Violation)
@@ -54,7 +56,8 @@ type Server struct {
 	ridRng     *rand.Rand // request IDs, apart so that they don't shift the above
 	regHost    string
 	requests   []*RecordedRequest
-	keep       int // how many requests to keep; 0: all
+	logBytes   int64 // what the kept requests hold, by recordSize
+	keep       int   // how many requests to keep; 0: all
 	violations []Violation
 	faults     []*pendingFault
 	rlStart    time.Time
@@ -93,21 +96,37 @@ type IssuedCredential struct {
 	Username, Password string
 }
 
+// credRecord is an issued credential as the fake keeps it: with its number
+// (tokens name it) and the incarnation of the registry it was issued for.
+type credRecord struct {
+	IssuedCredential
+	id, incarnation uint64
+}
+
 // RecordedRequest is one request the fake received, as [Server.Requests]
 // reports it.
 type RecordedRequest struct {
 	// Time is when it arrived, by the fake's clock.
 	Time time.Time
-	// Method, Host, Path (escaped, as sent) and RawQuery of the request.
+	// Method, Host, Path (escaped, as sent) and RawQuery of the request,
+	// each cut to 4 KiB; in RawQuery the values of parameters whose names
+	// suggest a secret (token, password, secret, key, signature, auth,
+	// credential) are "REDACTED".
 	Method, Host, Path, RawQuery string
-	// Header holds the request headers; the value of Authorization keeps
-	// only its scheme: "Bearer REDACTED", "Basic REDACTED".
+	// Header holds the request headers. Authorization and
+	// Proxy-Authorization keep only their scheme ("Bearer REDACTED",
+	// "Basic REDACTED"; "REDACTED" for a value without one); Cookie,
+	// X-Registry-Auth, X-Auth-Token and X-Api-Key are "REDACTED". A value
+	// longer than 1 KiB is cut, and at most 64 fields are kept.
 	Header http.Header
-	// Body is the request body of spec operations (nil for the revoke and
-	// Docker registry endpoints, whose bodies may hold secrets).
+	// Body is the request body of spec operations that passed
+	// authentication, at most 64 KiB of it (nil for refused calls and for
+	// the revoke, token and registry endpoints, whose bodies may hold
+	// secrets).
 	Body []byte
 	// Operation is the upstream operationId ("registries_list"),
-	// OpOAuthRevoke, OpDockerRegistry, or "" if no operation matched.
+	// OpOAuthRevoke, OpRegistryAuth, OpDockerRegistry, or "" if no
+	// operation matched.
 	Operation string
 	// Status is the status code of the response (0 if the connection was
 	// dropped before one was sent).
@@ -191,6 +210,11 @@ func Start(addr string, opts ...Option) (*Server, error) {
 	return s, nil
 }
 
+// MaxHeaderBytes bounds the header block of a request to a listening fake
+// ([NewServer], [Start], [Serve]); a larger one gets 431 before the fake
+// sees it, as registries and APIs behind a front end answer.
+const MaxHeaderBytes = 64 << 10
+
 // ServeMemoryHeadroom is what [Serve] allows the process beyond the storage
 // cap when it sets the Go memory limit.
 const ServeMemoryHeadroom = 64 << 20
@@ -209,10 +233,10 @@ func Serve(ctx context.Context, addr string, out io.Writer, opts ...Option) erro
 		return err
 	}
 	defer s.Close()
-	if s.oci.store.cap > 0 && os.Getenv("GOMEMLIMIT") == "" {
+	if c := s.eng.StorageCap(); c > 0 && os.Getenv("GOMEMLIMIT") == "" {
 		// The process is the fake's: let the garbage collector keep the
 		// heap near what the registry holds, not twice that.
-		debug.SetMemoryLimit(s.oci.store.cap + ServeMemoryHeadroom)
+		debug.SetMemoryLimit(c + ServeMemoryHeadroom)
 	}
 	if _, err := fmt.Fprintf(out, "DIGITALOCEAN_API_URL=%s\nDIGITALOCEAN_TOKEN=%s\nDOCR_REGISTRY_HOST=%s\nDOCR_REVOKE_URL=%s/v1/oauth/revoke\n",
 		s.URL, s.Token, s.RegistryHost(), s.URL); err != nil {
@@ -228,6 +252,7 @@ func buildConfig(opts []Option) (config, error) {
 		registryHost: DefaultRegistryHost,
 		rateLimit:    5000,
 		rateWindow:   time.Hour,
+		logBytes:     DefaultRequestLogBytes,
 	}
 	for _, o := range opts {
 		if o == nil {
@@ -262,14 +287,24 @@ func newServer(cfg config, report func(Violation)) (*Server, error) {
 		closing: make(chan struct{}),
 		log:     cfg.logger,
 	}
-	if s.oci, err = newOCIBackend(cfg); err != nil {
+	var key []byte
+	if cfg.randSeed != nil {
+		// Deterministic, from a source of its own, so that it does not
+		// shift the tokens and ids minted from s.rng.
+		kr := rand.New(rand.NewPCG(seed1^0x6b65792d746f6b65, seed2))
+		key = make([]byte, 32)
+		for i := range key {
+			key[i] = byte(kr.Uint32())
+		}
+	}
+	if s.eng, err = s.newEngine(cfg, key); err != nil {
 		return nil, err
 	}
 	seed := DefaultSeed()
 	if cfg.seed != nil {
 		seed = *cfg.seed
 	}
-	if s.st, err = buildState(seed, s.mintUUID, s.oci); err != nil {
+	if s.st, err = buildState(seed, s.mintUUID, s.eng); err != nil {
 		return nil, err
 	}
 	s.Token = cfg.token
@@ -330,6 +365,7 @@ func (s *Server) listen(l net.Listener) {
 	_ = ts.Listener.Close()
 	ts.Listener = l
 	ts.Config.ReadHeaderTimeout = 30 * time.Second
+	ts.Config.MaxHeaderBytes = MaxHeaderBytes
 	ts.Start()
 	s.ts = ts
 	host, port, _ := net.SplitHostPort(l.Addr().String())
@@ -380,20 +416,23 @@ func (s *Server) RegistryHost() string {
 func (s *Server) Credentials() []IssuedCredential {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Clone(s.st.creds)
+	out := make([]IssuedCredential, len(s.st.creds))
+	for i, c := range s.st.creds {
+		out[i] = c.IssuedCredential
+	}
+	return out
 }
 
 // Requests returns a copy of every request received so far, in order of
-// arrival. A Server made by New or Start keeps the latest
-// [DefaultRequestLog] only (see [WithRequestLog]), so that a long-running
-// fake does not grow without bound.
+// arrival, within two bounds: the count (a Server made by New or Start
+// keeps the latest [DefaultRequestLog] only; see [WithRequestLog]) and the
+// bytes the log holds ([DefaultRequestLogBytes]; see
+// [WithRequestLogBytes]), so that a long-running fake does not grow
+// without bound. The oldest requests go first.
 func (s *Server) Requests() []RecordedRequest {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	reqs := s.requests
-	if s.keep > 0 && len(reqs) > s.keep {
-		reqs = reqs[len(reqs)-s.keep:]
-	}
 	out := make([]RecordedRequest, len(reqs))
 	for i, r := range reqs {
 		out[i] = *r
@@ -486,16 +525,20 @@ const (
 	endpointNone endpoint = iota
 	endpointAPI
 	endpointRevoke
+	endpointToken
 	endpointDocker
 )
 
-// classify decides which part of the fake serves a path. The API owns
-// /v2/registry and /v2/registries and everything under them; the Docker
-// registry endpoint owns the rest of /v2/.
+// classify decides which part of the fake serves a path. The token
+// endpoint is /v2/registry/auth; the API owns the rest of /v2/registry and
+// /v2/registries and everything under them; the Docker registry endpoint
+// owns the rest of /v2/.
 func classify(p string) endpoint {
 	switch {
 	case p == "/v1/oauth/revoke":
 		return endpointRevoke
+	case p == TokenPath:
+		return endpointToken
 	case p == "/v2/registry", p == "/v2/registries",
 		strings.HasPrefix(p, "/v2/registry/"), strings.HasPrefix(p, "/v2/registries/"):
 		return endpointAPI
@@ -536,15 +579,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		route, params, routeErr = s.spec.find(r)
 		if route != nil {
 			op, _ = canonicalOp(route.Operation.OperationID)
+			// Only a call that authenticates has its body read (and
+			// recorded): a refused one costs nothing that stays.
+			if status, _, _ := s.authorize(r, op, route); status == 0 {
+				var err error
+				body, err = io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+				if err != nil {
+					return // the client went away
+				}
+				r.Body = io.NopCloser(bytes.NewReader(body))
+			}
 		}
-		var err error
-		body, err = io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-		if err != nil {
-			return // the client went away
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
 	case endpointRevoke:
 		op = OpOAuthRevoke
+	case endpointToken:
+		op = OpRegistryAuth
 	case endpointDocker:
 		op = OpDockerRegistry
 	}
@@ -556,6 +605,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case endpointRevoke:
 		s.peekRate(sw.Header())
 		s.serveWithFaults(sw, r, op, s.serveRevoke)
+	case endpointToken:
+		s.peekRate(sw.Header())
+		s.serveToken(sw, r, op)
 	case endpointDocker:
 		s.peekRate(sw.Header())
 		s.serveRegistry(sw, r, op)
@@ -574,31 +626,134 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) record(r *http.Request, op, rid string, body []byte) *RecordedRequest {
-	h := r.Header.Clone()
-	if a := h.Get("Authorization"); a != "" {
-		scheme, _, _ := strings.Cut(a, " ")
-		h.Set("Authorization", scheme+" REDACTED")
-	}
 	rec := &RecordedRequest{
 		Time:      s.now(),
-		Method:    r.Method,
-		Host:      r.Host,
-		Path:      r.URL.EscapedPath(),
-		RawQuery:  r.URL.RawQuery,
-		Header:    h,
+		Method:    cut(r.Method, maxLoggedField),
+		Host:      cut(r.Host, maxLoggedField),
+		Path:      cut(r.URL.EscapedPath(), maxLoggedField),
+		RawQuery:  cut(redactQuery(r.URL.RawQuery), maxLoggedField),
+		Header:    loggedHeader(r.Header),
 		Operation: op,
 		RequestID: rid,
 	}
 	if len(body) > 0 {
-		rec.Body = bytes.Clone(body)
+		rec.Body = bytes.Clone(body[:min(len(body), maxLoggedBody)])
 	}
+	size := recordSize(rec)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = append(s.requests, rec)
-	if s.keep > 0 && len(s.requests) >= 2*s.keep {
-		s.requests = slices.Clone(s.requests[len(s.requests)-s.keep:])
+	s.logBytes += size
+	for len(s.requests) > 1 && ((s.keep > 0 && len(s.requests) > s.keep) || s.logBytes > s.cfg.logBytes) {
+		s.logBytes -= recordSize(s.requests[0])
+		s.requests[0] = nil
+		s.requests = s.requests[1:]
+	}
+	if cap(s.requests) > 2*len(s.requests)+64 {
+		s.requests = slices.Clone(s.requests)
 	}
 	return rec
+}
+
+// Bounds of one entry of the request log.
+const (
+	maxLoggedField  = 4 << 10  // method, host, path, query
+	maxLoggedValue  = 1 << 10  // one header value
+	maxLoggedFields = 64       // header fields
+	maxLoggedBody   = 64 << 10 // an API call's body
+)
+
+// cut shortens s to n bytes, marking the cut.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…(cut)"
+}
+
+// recordSize estimates the bytes an entry of the request log holds.
+func recordSize(rec *RecordedRequest) int64 {
+	n := 256 + len(rec.Method) + len(rec.Host) + len(rec.Path) + len(rec.RawQuery) + len(rec.Body) + len(rec.RequestID)
+	for k, vs := range rec.Header {
+		n += len(k) + 32
+		for _, v := range vs {
+			n += len(v) + 16
+		}
+	}
+	return int64(n)
+}
+
+// redactedHeaders are replaced whole in the request log.
+var redactedHeaders = []string{"Cookie", "X-Registry-Auth", "X-Auth-Token", "X-Api-Key"}
+
+// loggedHeader copies the headers the log keeps: secrets redacted, values
+// and the number of fields bounded.
+func loggedHeader(in http.Header) http.Header {
+	out := make(http.Header, min(len(in), maxLoggedFields))
+	for _, k := range slices.Sorted(maps.Keys(in)) {
+		if len(out) == maxLoggedFields {
+			break
+		}
+		vs := in[k]
+		kept := make([]string, 0, min(len(vs), 4))
+		for _, v := range vs[:min(len(vs), 4)] {
+			switch {
+			case k == "Authorization" || k == "Proxy-Authorization":
+				v = redactAuth(v)
+			case slices.Contains(redactedHeaders, k):
+				v = "REDACTED"
+			}
+			kept = append(kept, cut(v, maxLoggedValue))
+		}
+		out[cut(k, 128)] = kept
+	}
+	return out
+}
+
+// redactAuth keeps only the scheme of an Authorization value: a scheme is
+// a word of letters followed by white space. Anything else is all secret.
+func redactAuth(v string) string {
+	i := strings.IndexAny(v, " \t")
+	if i <= 0 || i > 32 {
+		return "REDACTED"
+	}
+	for _, c := range v[:i] {
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && c != '-' {
+			return "REDACTED"
+		}
+	}
+	return v[:i] + " REDACTED"
+}
+
+// secretParams are words that, in a query parameter's name, make its value
+// a secret for the request log.
+var secretParams = []string{"token", "password", "passwd", "secret", "key", "signature", "sig", "auth", "credential"}
+
+// redactQuery replaces the values of query parameters whose names suggest
+// a secret. The API's page_token holds a position, not a secret.
+func redactQuery(q string) string {
+	if q == "" {
+		return q
+	}
+	parts := strings.Split(q, "&")
+	for i, p := range parts {
+		k, _, hasValue := strings.Cut(p, "=")
+		name, err := url.QueryUnescape(k)
+		if err != nil {
+			name = k
+		}
+		name = strings.ToLower(name)
+		if !hasValue || name == "page_token" {
+			continue
+		}
+		for _, w := range secretParams {
+			if strings.Contains(name, w) {
+				parts[i] = k + "=REDACTED"
+				break
+			}
+		}
+	}
+	return strings.Join(parts, "&")
 }
 
 // serveAPI serves one call of the registry API: route, authenticate, count

@@ -21,6 +21,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
 
 // soakEnv turns on TestSoak; it takes about a minute on two cores.
@@ -109,13 +110,24 @@ func TestSoak(t *testing.T) {
 	check(t, err, ml.HTTPResponse, 200)
 	layer := *(*(*ml.JSON200.Manifests)[0].Blobs)[1].Digest
 
+	// Raw registry requests go through the token flow, as a Docker client's
+	// do: go-containerregistry's transport fetches and refreshes tokens.
+	reg, err := name.NewRegistry(host, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokenRT, err := transport.NewWithContext(ctx, reg, &authn.Basic{Username: ic.Username, Password: ic.Password},
+		countingTransport{base: tr, n: &sent}, []string{reg.Repo("example", "repo-1").Scope(transport.PullScope)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := &http.Client{Transport: tokenRT, Timeout: time.Minute}
 	raw := func(method, path string) error {
 		req, err := http.NewRequestWithContext(ctx, method, srv.URL+path, nil)
 		if err != nil {
 			return err
 		}
-		req.SetBasicAuth(ic.Username, ic.Password)
-		resp, err := hc.Do(req)
+		resp, err := rc.Do(req)
 		if err != nil {
 			return err
 		}

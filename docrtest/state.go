@@ -5,63 +5,34 @@ import (
 	"maps"
 	"slices"
 	"time"
+
+	"github.com/docr-dev/docr/docrtest/ociregistry"
 )
 
-// state is the fake account. Server.mu guards it.
+// state is the fake account. Server.mu guards it. The content of its
+// registries (repositories, manifests, tags, blobs) lives in the OCI
+// registry engine, eng, one namespace per registry.
 type state struct {
 	tier       string
 	subCreated time.Time
 	subUpdated time.Time
 	registries map[string]*registry
 	taken      map[string]bool
-	creds      []IssuedCredential
+	creds      []credRecord
+	eng        *ociregistry.Registry
+	// lastCred and lastIncarnation number issued credentials and created
+	// registries, so that neither number is ever reused.
+	lastCred, lastIncarnation uint64
 }
 
 type registry struct {
 	name      string
 	region    string
 	createdAt time.Time
-	usageAt   time.Time
-	repos     map[string]*repository
-	// blobs are the blobs the registry holds, by digest: pushed, mounted
-	// or seeded. One that no manifest references is an orphan, which a
-	// garbage collection that removes blobs deletes.
-	blobs map[string]*heldBlob
-	gcs   []*gcRun // oldest first
-	// oci is the registry library that holds the content.
-	oci *ociBackend
-}
-
-// heldBlob is a blob a registry holds.
-type heldBlob struct {
-	size int // bytes
-	refs int // manifests of the registry that reference it
-}
-
-type repository struct {
-	name      string
-	manifests map[string]*manifest
-	tags      map[string]*tag
-}
-
-type manifest struct {
-	digest    string
-	mediaType string
-	size      int // the manifest and its blobs
-	updatedAt time.Time
-	blobs     []blob   // config and layers
-	children  []string // the manifests of an index
-}
-
-type blob struct {
-	digest string
-	size   int
-}
-
-type tag struct {
-	name      string
-	digest    string
-	updatedAt time.Time
+	// incarnation tells this registry from an earlier one of the same
+	// name: a credential opens only the incarnation it was issued for.
+	incarnation uint64
+	gcs         []*gcRun // oldest first
 }
 
 type gcRun struct {
@@ -96,89 +67,6 @@ func (g *gcRun) active() bool {
 	return true
 }
 
-func (m *manifest) compressed() int {
-	n := 0
-	for _, b := range m.blobs {
-		n += b.size
-	}
-	return n
-}
-
-// tags returns the names of the tags pointing at m, sorted.
-func (r *repository) tagsOf(digest string) []string {
-	var out []string
-	for _, t := range r.tags {
-		if t.digest == digest {
-			out = append(out, t.name)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
-// sortedRepos returns the registry's repositories sorted by name.
-func (reg *registry) sortedRepos() []*repository {
-	return slices.SortedFunc(maps.Values(reg.repos), func(a, b *repository) int { return cmp.Compare(a.name, b.name) })
-}
-
-// sortedManifests returns a repository's manifests, newest first.
-func (r *repository) sortedManifests() []*manifest {
-	return slices.SortedFunc(maps.Values(r.manifests), func(a, b *manifest) int {
-		if c := b.updatedAt.Compare(a.updatedAt); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.digest, b.digest)
-	})
-}
-
-// sortedTags returns a repository's tags, newest first, then by name.
-func (r *repository) sortedTags() []*tag {
-	return slices.SortedFunc(maps.Values(r.tags), func(a, b *tag) int {
-		if c := b.updatedAt.Compare(a.updatedAt); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.name, b.name)
-	})
-}
-
-// storageUsage is the size of every blob the registry holds.
-func (reg *registry) storageUsage() int {
-	n := 0
-	for _, b := range reg.blobs {
-		n += b.size
-	}
-	return n
-}
-
-// deleteManifest removes a manifest and the tags pointing at it, in the
-// listings and in the registry library; blobs no other manifest references
-// become orphans. A repository left without manifests disappears.
-func (reg *registry) deleteManifest(r *repository, m *manifest, now time.Time) {
-	for _, name := range r.tagsOf(m.digest) {
-		delete(r.tags, name)
-		reg.oci.deleteRef(reg.name, r.name, name)
-	}
-	reg.oci.deleteRef(reg.name, r.name, m.digest)
-	delete(r.manifests, m.digest)
-	if len(r.manifests) == 0 {
-		delete(reg.repos, r.name)
-	}
-	for _, b := range m.blobs {
-		if hb := reg.blobs[b.digest]; hb != nil && hb.refs > 0 {
-			hb.refs--
-		}
-	}
-	reg.usageAt = now
-}
-
-func (reg *registry) deleteRepository(r *repository, now time.Time) {
-	for _, m := range r.sortedManifests() {
-		reg.deleteManifest(r, m, now)
-	}
-	delete(reg.repos, r.name)
-	reg.usageAt = now
-}
-
 func (reg *registry) activeGC() *gcRun {
 	for _, g := range reg.gcs {
 		if g.active() {
@@ -189,70 +77,17 @@ func (reg *registry) activeGC() *gcRun {
 }
 
 // finish completes a running garbage collection of reg at the given time:
-// it deletes untagged manifests (except those an index of the repository
-// references) and orphaned blobs, as its type says, and removes from the
-// blob store every blob no registry holds any more.
+// the engine deletes untagged manifests (except those an index of the
+// repository references) and unreferenced blobs, as its type says, and ends
+// the registry's uploads in progress.
 func (st *state) finish(reg *registry, g *gcRun, at time.Time) {
-	if g.typ == gcTypeUntagged || g.typ == gcTypeBoth {
-		for _, r := range reg.sortedRepos() {
-			inIndex := make(map[string]bool)
-			for _, m := range r.manifests {
-				for _, c := range m.children {
-					inIndex[c] = true
-				}
-			}
-			for _, m := range r.sortedManifests() {
-				if len(r.tagsOf(m.digest)) == 0 && !inIndex[m.digest] {
-					reg.deleteManifest(r, m, at)
-				}
-			}
-		}
-	}
-	if g.typ == gcTypeBlobs || g.typ == gcTypeBoth {
-		for _, d := range slices.Sorted(maps.Keys(reg.blobs)) {
-			hb := reg.blobs[d]
-			if hb.refs > 0 {
-				continue
-			}
-			g.blobsDeleted++
-			g.freedBytes += hb.size
-			delete(reg.blobs, d)
-			if !st.held(d) {
-				reg.oci.store.remove(d)
-			}
-		}
-	}
+	res := st.eng.CollectGarbage(reg.name,
+		g.typ == gcTypeUntagged || g.typ == gcTypeBoth,
+		g.typ == gcTypeBlobs || g.typ == gcTypeBoth, at)
+	g.blobsDeleted = res.BlobsDeleted
+	g.freedBytes = int(res.FreedBytes)
 	g.status = "succeeded"
 	g.updated = at
-	reg.usageAt = at
-}
-
-// held reports whether any registry holds the blob.
-func (st *state) held(digest string) bool {
-	for _, r := range st.registries {
-		if r.blobs[digest] != nil {
-			return true
-		}
-	}
-	return false
-}
-
-// purge removes a deleted registry's content from the registry library
-// and the blob store.
-func (st *state) purge(reg *registry) {
-	for _, r := range reg.sortedRepos() {
-		for _, m := range r.sortedManifests() {
-			for _, name := range r.tagsOf(m.digest) {
-				reg.oci.deleteRef(reg.name, r.name, name)
-			}
-			reg.oci.deleteRef(reg.name, r.name, m.digest)
-		}
-	}
-	for d := range reg.blobs {
-		if !st.held(d) {
-			reg.oci.store.remove(d)
-		}
-	}
 }
 
 // settle advances running garbage collections to the given time.
@@ -277,15 +112,23 @@ func (st *state) sortedRegistries() []*registry {
 func (st *state) repoCount() int {
 	n := 0
 	for _, r := range st.registries {
-		n += len(r.repos)
+		n += len(st.eng.Repositories(r.name))
 	}
 	return n
+}
+
+// usage returns the bytes of the blobs a registry holds and when that last
+// changed.
+func (st *state) usage(reg *registry) (int, time.Time) {
+	n, at := st.eng.Usage(reg.name)
+	return int(n), maxTime(reg.createdAt, at)
 }
 
 func (st *state) storageUsage() int {
 	n := 0
 	for _, r := range st.registries {
-		n += r.storageUsage()
+		u, _ := st.usage(r)
+		n += u
 	}
 	return n
 }

@@ -274,7 +274,8 @@ func TestExpiryAndCache(t *testing.T) {
 // may read (GET /v2/, tags/list) but not push (403).
 func TestCredentialOpensRegistry(t *testing.T) {
 	t.Parallel()
-	srv := docrtest.NewServer(t, docrtest.WithSelfRegistryHost())
+	// Basic auth straight on the registry, as before the token flow.
+	srv := docrtest.NewServer(t, docrtest.WithSelfRegistryHost(), docrtest.WithRegistryBasicAuth())
 	host := srv.RegistryHost()
 	resp := decodeResponse(t, run(t, fakeEnv(srv), strings.NewReader(request(v1, host+"/example/repo-1:latest"))))
 	a, ok := resp.Auth[host+"/example/"]
@@ -604,7 +605,8 @@ func TestSeveralRegistries(t *testing.T) {
 		Name:         "second",
 		Repositories: []docrtest.SeedRepository{{Name: "app", Manifests: []docrtest.SeedManifest{{Tags: []string{"latest"}}}}},
 	})
-	srv := docrtest.NewServer(t, docrtest.WithSeed(seed), docrtest.WithSelfRegistryHost())
+	// Basic auth straight on the registry, as before the token flow.
+	srv := docrtest.NewServer(t, docrtest.WithSeed(seed), docrtest.WithSelfRegistryHost(), docrtest.WithRegistryBasicAuth())
 	host := srv.RegistryHost()
 	resp := decodeResponse(t, run(t, fakeEnv(srv, "DOCR_CACHE_KEY_TYPE", "Image"), strings.NewReader(request(v1, host+"/second/app:latest"))))
 	if resp.CacheKeyType != "Image" {

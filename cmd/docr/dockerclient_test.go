@@ -3,7 +3,9 @@
 package main_test
 
 import (
+	"encoding/json"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,16 +15,36 @@ import (
 	"github.com/docr-dev/docr/docrtest"
 )
 
-// ping asks the fake's registry endpoint GET /v2/ with a credential and
-// returns the status code.
+// ping asks the fake's registry endpoint GET /v2/ with a credential,
+// through the token flow, and returns the status code: the token
+// endpoint's if it refuses the credential, else the registry's.
 func ping(t *testing.T, srv *docrtest.Server, user, pass string) int {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, srv.URL+"/v2/", nil)
+	hc := &http.Client{Timeout: 10 * time.Second}
+	req, err := http.NewRequest(http.MethodGet, srv.URL+docrtest.TokenPath+"?service="+url.QueryEscape(srv.RegistryHost()), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.SetBasicAuth(user, pass)
-	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tr struct{ Token string }
+	err = json.NewDecoder(resp.Body).Decode(&tr)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return resp.StatusCode
+	}
+	if err != nil || tr.Token == "" {
+		t.Fatalf("token response: %v", err)
+	}
+	req, err = http.NewRequest(http.MethodGet, srv.URL+"/v2/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+tr.Token)
+	resp, err = hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,9 +81,11 @@ func TestLoginHelperWithDockerClient(t *testing.T) {
 	}
 	// The next pull reuses the cached credential.
 	ok(t, h.dockerClient(host))
-	// A push is refused: the helper's credentials are read-only.
+	// A push is refused: the helper's credentials are read-only, so the
+	// token endpoint grants pull only and the registry answers 401
+	// insufficient_scope.
 	r = h.dockerClient(host, "POST", "/v2/example/repo-1/blobs/uploads/")
-	if r.code != 1 || r.stdout != "route=credHelpers:docr status=403\n" {
+	if r.code != 1 || r.stdout != "route=credHelpers:docr status=401\n" {
 		t.Errorf("push with a read-only credential: %v", r)
 	}
 	if n := len(h.srv.Credentials()); n != 1 {

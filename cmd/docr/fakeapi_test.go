@@ -132,6 +132,9 @@ func TestFakeAPIErrors(t *testing.T) {
 	fails(t, h.docr("fake-api", "--storage-cap", "0MiB"), 2, "--storage-cap: want a positive byte count")
 	fails(t, h.docr("fake-api", "--rate-limit", "-1"), 2, "--rate-limit must be 0 (off) or more")
 	fails(t, h.docr("fake-api", "--request-log", "0"), 2, "--request-log must be at least 1")
+	fails(t, h.docr("fake-api", "--token-ttl", "500ms"), 2, "--token-ttl must be at least 1s")
+	fails(t, h.docr("fake-api", "--upload-timeout", "0s"), 2, "--upload-timeout must be positive")
+	fails(t, h.docr("fake-api", "--gc-duration", "-1s"), 2, "--gc-duration must be positive")
 }
 
 func TestDemo(t *testing.T) {
@@ -145,8 +148,10 @@ func TestDemo(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"/example/demo:v1 (sha256:", "authn.DefaultKeychain found the credential",
+		"      The push went through DOCR's token flow: the registry answered 401 with a Bearer challenge, the token endpoint http://127.0.0.1:",
+		"/v2/registry/auth granted repository:example/demo:push,pull for the credential, and the registry took the token.\n",
 		"      demo       1 tag(s), latest sha256:", "Pulled it back: sha256:", "digest verified",
-		"Pull with the old credential: 401 UNAUTHORIZED, so it is revoked", "Done."} {
+		"Pull with the old credential: 401 from the token endpoint, so it is revoked", "Done."} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
 		}

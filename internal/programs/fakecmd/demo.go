@@ -18,12 +18,15 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/docr-dev/docr/dockerconfig"
 	"github.com/docr-dev/docr/docrtest"
+	"github.com/docr-dev/docr/docrtest/ociregistry"
 	"github.com/docr-dev/docr/facade"
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -43,19 +46,26 @@ func Commands() []*cli.Command {
 
 func fakeAPICmd() *cli.Command {
 	return &cli.Command{
-		Name:    "fake-api",
-		Args:    "[--addr 127.0.0.1:0] [--token T] [--registry-host H] [--storage-dir D] [--storage-cap N] [--rate-limit N] [--request-log N]",
+		Name: "fake-api",
+		Args: "[--addr 127.0.0.1:0] [--token T] [--registry-host H] [--storage-dir D] [--storage-cap N] [--rate-limit N] [--request-log N]" +
+			" [--token-ttl D] [--registry-basic-auth] [--upload-timeout D] [--gc-duration D]",
 		Summary: "Run the fake DigitalOcean registry API (for integration tests) until interrupted",
 		Example: `  docr fake-api --addr 127.0.0.1:8080 --token test-token
   curl -H "Authorization: Bearer test-token" http://127.0.0.1:8080/v2/registry`,
 		Setup: func(inv *cli.Invocation, fs *flag.FlagSet) func(context.Context, []string) error {
 			var addr, host, storageDir, storageCap string
 			var rateLimit, requestLog int
+			var tokenTTL, uploadTimeout, gcDuration time.Duration
+			var basicAuth bool
 			fs.StringVar(&addr, "addr", "127.0.0.1:0", "listen address (port 0 picks a free port)")
-			fs.StringVar(&storageDir, "storage-dir", "", "keep the registry's blobs in this directory instead of in memory")
-			fs.StringVar(&storageCap, "storage-cap", "", `cap on stored blobs and uploads in progress, such as 512MiB or 2GiB (default 1GiB in memory, none with --storage-dir; "off" for none)`)
+			fs.StringVar(&storageDir, "storage-dir", "", "keep the registry's blobs and uploads in progress in this directory instead of in memory")
+			fs.StringVar(&storageCap, "storage-cap", "", `cap on what the registry holds (blobs, manifests, tags, uploads in progress), such as 512MiB or 2GiB (default 1GiB in memory, none with --storage-dir; "off" for none)`)
 			fs.IntVar(&rateLimit, "rate-limit", 5000, "API calls allowed per hour, as the real API (0 turns the limit off)")
 			fs.IntVar(&requestLog, "request-log", docrtest.DefaultRequestLog, "how many of the most recent requests to keep")
+			fs.DurationVar(&tokenTTL, "token-ttl", ociregistry.DefaultTokenTTL, "lifetime of the registry's tokens (its token endpoint is <URL>/v2/registry/auth)")
+			fs.BoolVar(&basicAuth, "registry-basic-auth", false, "challenge with Basic and take Docker credentials on every registry request, for tools that cannot follow the token flow")
+			fs.DurationVar(&uploadTimeout, "upload-timeout", ociregistry.DefaultUploadTimeout, "how long an upload in progress may stay idle before it expires")
+			fs.DurationVar(&gcDuration, "gc-duration", DefaultGCDuration, "how long a garbage collection runs before it succeeds")
 			// --token (and --token-file) are the global flags: here they set
 			// the API token the fake accepts (default: a random one, printed).
 			// $DIGITALOCEAN_TOKEN is not used.
@@ -92,13 +102,30 @@ func fakeAPICmd() *cli.Command {
 				if requestLog <= 0 {
 					return cli.Usagef("--request-log must be at least 1")
 				}
-				opts = append(opts, docrtest.WithRateLimit(rateLimit, time.Hour), docrtest.WithRequestLog(requestLog))
+				if tokenTTL < time.Second {
+					return cli.Usagef("--token-ttl must be at least 1s")
+				}
+				if uploadTimeout <= 0 {
+					return cli.Usagef("--upload-timeout must be positive")
+				}
+				if gcDuration <= 0 {
+					return cli.Usagef("--gc-duration must be positive")
+				}
+				opts = append(opts, docrtest.WithRateLimit(rateLimit, time.Hour), docrtest.WithRequestLog(requestLog),
+					docrtest.WithTokenTTL(tokenTTL), docrtest.WithUploadTimeout(uploadTimeout), docrtest.WithGCDuration(gcDuration))
+				if basicAuth {
+					opts = append(opts, docrtest.WithRegistryBasicAuth())
+				}
 				err := docrtest.Serve(ctx, addr, inv.Env().Stdout, opts...)
 				return withoutValues(err, "--addr", addr, "--registry-host", host, "--storage-dir", storageDir)
 			})
 		},
 	}
 }
+
+// DefaultGCDuration is how long a garbage collection of "docr fake-api"
+// runs before it succeeds unless --gc-duration says otherwise.
+const DefaultGCDuration = time.Second
 
 func demoCmd() *cli.Command {
 	return &cli.Command{
@@ -193,7 +220,8 @@ func demo(ctx context.Context, inv *cli.Invocation) error {
 	defer restore()
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	defer tr.CloseIdleConnections()
-	keychain := []remote.Option{remote.WithAuthFromKeychain(authn.DefaultKeychain), remote.WithTransport(tr), remote.WithContext(ctx)}
+	watch := &flowWatch{base: tr}
+	keychain := []remote.Option{remote.WithAuthFromKeychain(authn.DefaultKeychain), remote.WithTransport(watch), remote.WithContext(ctx)}
 	ref, err := name.ParseReference(host+"/example/demo:v1", name.Insecure)
 	if err != nil {
 		return err
@@ -210,6 +238,11 @@ func demo(ctx context.Context, inv *cli.Invocation) error {
 		return err
 	}
 	fmt.Fprintf(out, "[4/8] Pushed %s (%s) with go-containerregistry; authn.DefaultKeychain found the credential in DOCKER_CONFIG\n", ref, short(digest.String()))
+	flow, err := watch.summary()
+	if err != nil {
+		return fmt.Errorf("push %s: %w", ref, err)
+	}
+	fmt.Fprintf(out, "      %s\n", flow)
 
 	api, err := facade.New(srv.Token, facade.WithBaseURL(srv.URL))
 	if err != nil {
@@ -262,13 +295,63 @@ func demo(ctx context.Context, inv *cli.Invocation) error {
 	if !errors.As(err, &te) || te.StatusCode != http.StatusUnauthorized {
 		return fmt.Errorf("the registry still accepts a revoked credential: %v", err)
 	}
-	code := ""
-	if len(te.Errors) > 0 {
-		code = " " + string(te.Errors[0].Code)
+	where := "the registry"
+	if strings.Contains(err.Error(), docrtest.TokenPath+"?") {
+		where = "the token endpoint"
 	}
-	fmt.Fprintf(out, "      Pull with the old credential: %d%s, so it is revoked\n", te.StatusCode, code)
+	fmt.Fprintf(out, "      Pull with the old credential: %d from %s, so it is revoked\n", te.StatusCode, where)
 	fmt.Fprintln(out, "Done. With a real account: export DIGITALOCEAN_TOKEN=dop_v1_... and run docr login.")
 	return nil
+}
+
+// flowWatch is a client transport that notes what its requests show of
+// DOCR's token flow: a Bearer challenge, a token granted by the realm, and
+// a registry request the token opened.
+type flowWatch struct {
+	base http.RoundTripper
+
+	mu         sync.Mutex
+	realm      string   // the realm of the first Bearer challenge
+	scopes     []string // scopes of the tokens the realm granted
+	tokenTaken bool     // a request with a token succeeded
+}
+
+func (f *flowWatch) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := f.base.RoundTrip(r)
+	if err != nil {
+		return resp, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ch := resp.Header.Get("WWW-Authenticate")
+	switch {
+	case r.URL.Path == docrtest.TokenPath:
+		if resp.StatusCode == http.StatusOK {
+			f.scopes = append(f.scopes, r.URL.Query()["scope"]...)
+		}
+	case resp.StatusCode == http.StatusUnauthorized && strings.HasPrefix(ch, "Bearer ") && f.realm == "":
+		if m := realmParam.FindStringSubmatch(ch); m != nil {
+			f.realm = m[1]
+		}
+	case strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") && resp.StatusCode < 300:
+		f.tokenTaken = true
+	}
+	return resp, nil
+}
+
+var realmParam = regexp.MustCompile(`realm="([^"]*)"`)
+
+// summary says how the requests went through the token flow, or fails if
+// they did not.
+func (f *flowWatch) summary() (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.realm == "" || len(f.scopes) == 0 || !f.tokenTaken {
+		return "", errors.New("the push did not go through the registry token flow")
+	}
+	return fmt.Sprintf("The push went through DOCR's token flow: the registry answered 401 with a Bearer challenge, "+
+		"the token endpoint %s granted %s for the credential, and the registry took the token.",
+		f.realm, strings.Join(slices.Compact(slices.Sorted(slices.Values(f.scopes))), " and ")), nil
 }
 
 // setenv sets an environment variable of the process and returns a
