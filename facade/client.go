@@ -1,9 +1,11 @@
 package facade
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -207,4 +209,106 @@ func withClock(c transport.Clock) Option {
 		s.Clock = c
 		return nil
 	}
+}
+
+// RetryPolicy says how docr retries: on 429, 500, 502, 503, 504 and
+// transport errors, for idempotent methods (and POST with RetryPOST) whose
+// body can be sent again. It waits as Retry-After says, else (for 429)
+// until ratelimit-reset, else backs off exponentially with jitter; a wait
+// longer than MaxDelay is not made (the error comes at once), and a
+// cancelled context ends it. Zero fields take the defaults (4 attempts,
+// 250ms, 15s); MaxAttempts 1 disables retries.
+type RetryPolicy struct {
+	// MaxAttempts is the total number of attempts, the first included.
+	MaxAttempts int
+	// BaseDelay is the first backoff delay; each retry doubles it.
+	BaseDelay time.Duration
+	// MaxDelay caps every single wait.
+	MaxDelay time.Duration
+	// RetryPOST allows retrying POST requests, which might not be
+	// idempotent; off by default.
+	RetryPOST bool
+}
+
+// Default retry settings.
+const (
+	// DefaultMaxAttempts is the number of attempts, the first included: 4.
+	DefaultMaxAttempts = transport.DefaultMaxAttempts
+	// DefaultBaseDelay is the first backoff delay: 250ms.
+	DefaultBaseDelay = transport.DefaultBaseDelay
+	// DefaultMaxDelay caps every wait between attempts: 15s.
+	DefaultMaxDelay = transport.DefaultMaxDelay
+)
+
+// RateLimit is the API's rate limit state as reported by the
+// ratelimit-limit, ratelimit-remaining and ratelimit-reset headers.
+type RateLimit struct {
+	// Limit is the number of requests allowed per window.
+	Limit int
+	// Remaining is the number of requests left in the current window.
+	Remaining int
+	// Reset is when the window resets (zero if the header was absent).
+	Reset time.Time
+}
+
+// IsZero reports whether no rate limit header has been seen.
+func (r RateLimit) IsZero() bool {
+	return r.Limit == 0 && r.Remaining == 0 && r.Reset.IsZero()
+}
+
+// RevokeCredential revokes a registry credential, e.g. the password of
+// Docker credentials on logout, so that it stops working before it expires.
+// It POSTs the form token=<password> with "Authorization: Bearer <password>"
+// to the revocation endpoint ([DefaultRevokeURL] unless [WithRevokeURL]),
+// using the Client's base transport, User-Agent and timeout but not its API
+// token. Redirects are not followed and the request is not retried. Only a
+// 200 answer is success; anything else is an [*APIError]. No error ever
+// contains the password.
+func (c *Client) RevokeCredential(ctx context.Context, password string) error {
+	return revoke(ctx, c.plain, c.s.RevokeURL, password)
+}
+
+// RevokeCredential is [Client.RevokeCredential] for programs without an API
+// token (revocation authenticates with the credential itself). Options
+// other than those about transport, User-Agent, timeout and revocation URL
+// are accepted and ignored.
+func RevokeCredential(ctx context.Context, password string, opts ...Option) error {
+	s, err := buildSettings(opts)
+	if err != nil {
+		return err
+	}
+	return revoke(ctx, s.PlainClient(), s.RevokeURL, password)
+}
+
+// revokeAll revokes every distinct secret of creds, except the Client's own
+// API token, and returns the errors.
+func (c *Client) revokeAll(ctx context.Context, creds *Credentials) []error {
+	var errs []error
+	seen := map[string]bool{}
+	for _, cred := range creds.All() {
+		p := strings.TrimSpace(cred.Secret)
+		if p == "" || seen[p] || p == c.token {
+			continue
+		}
+		seen[p] = true
+		if err := c.RevokeCredential(ctx, p); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
+}
+
+func revoke(ctx context.Context, hc *http.Client, endpoint *url.URL, password string) error {
+	password = strings.TrimSpace(password)
+	if password == "" {
+		return fmt.Errorf("%w: empty credential to revoke", ErrInvalidRequest)
+	}
+	if !apitoken.Printable(password) {
+		return fmt.Errorf("%w: credential to revoke contains whitespace, a control character or a non-ASCII character", ErrInvalidRequest)
+	}
+	f, err := transport.Revoke(ctx, hc, endpoint, password)
+	if f != nil {
+		return apiError(f)
+	}
+	return err
 }

@@ -3,19 +3,17 @@ package facade
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
-	"io"
 	"log/slog"
 	"maps"
-	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/docr-dev/docr/gen"
 	"github.com/docr-dev/docr/internal/dockerauth"
-	"github.com/docr-dev/docr/internal/transport"
+	"github.com/docr-dev/docr/internal/redact"
+	"github.com/docr-dev/docr/internal/registryname"
 )
 
 // DefaultExpiry is the lifetime of credentials when a [CredentialsRequest]
@@ -26,19 +24,14 @@ const DefaultExpiry = 30 * 24 * time.Hour
 // read-only credentials for the account's registry that expire after
 // [DefaultExpiry].
 type CredentialsRequest struct {
-	// Registry names the registry. Empty uses GET
-	// /v2/registry/docker-credentials (the account's registry, the only
-	// choice for accounts with one registry); a name uses GET
-	// /v2/registries/{name}/docker-credentials.
+	// Registry names the registry; empty means the account's registry
+	// (GET /v2/registry/docker-credentials, for accounts with one).
 	Registry string
-	// ReadWrite asks for push (read-write) credentials; the token then
-	// needs the registry:update scope. docr always sends read_write
-	// explicitly (read_write=false for read-only), so that the least
-	// privilege does not depend on the API's default.
+	// ReadWrite asks for push credentials (the token then needs
+	// registry:update); read_write is always sent, false included.
 	ReadWrite bool
-	// Expiry is the lifetime of the credentials: a whole number of seconds,
-	// at least one second. docr refuses fractions rather than rounding.
-	// Zero means DefaultExpiry unless NeverExpire is set.
+	// Expiry is the lifetime: whole seconds, at least 1s (fractions are
+	// refused, not rounded); 0 means DefaultExpiry unless NeverExpire.
 	Expiry time.Duration
 	// NeverExpire asks for credentials that do not expire (expiry_seconds
 	// is then not sent). It cannot be combined with Expiry.
@@ -70,11 +63,8 @@ func (r CredentialsRequest) check() (*int, error) {
 	return expiry, nil
 }
 
-// Credentials are Docker registry credentials as returned by the API.
-//
-// Printing Credentials with fmt (%v, %+v, %#v, %s) or slog never shows a
-// user name, secret, auth value or Raw: for DigitalOcean, user name and
-// password are both the secret. Use the fields explicitly.
+// Credentials are Docker registry credentials as the API minted them. fmt
+// and slog never print a user name, secret, auth value or Raw.
 type Credentials struct {
 	// Registry is the registry name of the request ("" for the account's
 	// registry).
@@ -137,66 +127,33 @@ func sortedHosts(m map[string]Credential) []string { return slices.Sorted(maps.K
 
 // String describes c without secrets.
 func (c Credentials) String() string {
-	mode := "read-only"
-	if c.ReadWrite {
-		mode = "read-write"
-	}
-	exp := "never expires"
-	if !c.ExpiresAt.IsZero() {
-		exp = "expires " + c.ExpiresAt.UTC().Format(time.RFC3339)
-	}
-	reg := c.Registry
-	if reg == "" {
-		reg = "(default)"
-	}
-	return fmt.Sprintf("Credentials{registry: %s, hosts: [%s], %s, %s, password: %s}",
-		reg, strings.Join(c.Hosts(), " "), mode, exp, transport.Redacted)
+	return redact.Credentials(c.Registry, c.Hosts(), c.ReadWrite, c.ExpiresAt)
 }
 
 // GoString describes c without secrets (for %#v).
 func (c Credentials) GoString() string {
-	return fmt.Sprintf("facade.Credentials{Registry:%q, ReadWrite:%t, ExpiresAt:%#v, Config:%#v, Raw:%#v}",
-		c.Registry, c.ReadWrite, c.ExpiresAt, c.Config, c.Raw)
+	return redact.CredentialsGo(c.Registry, c.ReadWrite, c.ExpiresAt, c.Config.GoString(), c.Raw.GoString())
 }
 
 // Format implements fmt.Formatter so that every verb prints [Credentials.String]
 // (or GoString for %#v), never the secrets.
-func (c Credentials) Format(f fmt.State, verb rune) { formatSafe(f, verb, c.String(), c.GoString()) }
+func (c Credentials) Format(f fmt.State, verb rune) { redact.Format(f, verb, c.String(), c.GoString()) }
 
 // LogValue implements slog.LogValuer without secrets.
 func (c Credentials) LogValue() slog.Value {
-	attrs := []slog.Attr{
-		slog.String("registry", c.Registry),
-		slog.Any("hosts", c.Hosts()),
-		slog.Bool("read_write", c.ReadWrite),
-	}
-	if !c.ExpiresAt.IsZero() {
-		attrs = append(attrs, slog.Time("expires_at", c.ExpiresAt))
-	}
-	return slog.GroupValue(attrs...)
+	return redact.CredentialsLog(c.Registry, c.Hosts(), c.ReadWrite, c.ExpiresAt)
 }
 
 // String describes d without secrets.
-func (d DockerConfig) String() string {
-	return "DockerConfig{auths: [" + strings.Join(sortedHosts(d.Auths), " ") + "]}"
-}
+func (d DockerConfig) String() string { return redact.Config(sortedHosts(d.Auths)) }
 
 // GoString describes d without secrets (for %#v).
-func (d DockerConfig) GoString() string {
-	var b strings.Builder
-	b.WriteString("facade.DockerConfig{Auths:map[string]facade.Credential{")
-	for i, h := range sortedHosts(d.Auths) {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "%q:%s", h, d.Auths[h].GoString())
-	}
-	b.WriteString("}}")
-	return b.String()
-}
+func (d DockerConfig) GoString() string { return redact.ConfigGo(sortedHosts(d.Auths)) }
 
 // Format implements fmt.Formatter without secrets.
-func (d DockerConfig) Format(f fmt.State, verb rune) { formatSafe(f, verb, d.String(), d.GoString()) }
+func (d DockerConfig) Format(f fmt.State, verb rune) {
+	redact.Format(f, verb, d.String(), d.GoString())
+}
 
 // LogValue implements slog.LogValuer without secrets.
 func (d DockerConfig) LogValue() slog.Value {
@@ -204,34 +161,22 @@ func (d DockerConfig) LogValue() slog.Value {
 }
 
 // String returns "[REDACTED n bytes]".
-func (r RawConfig) String() string { return "[REDACTED " + strconv.Itoa(len(r)) + " bytes]" }
+func (r RawConfig) String() string { return redact.Bytes(len(r)) }
 
 // GoString returns a redacted form (for %#v).
 func (r RawConfig) GoString() string { return "facade.RawConfig(" + r.String() + ")" }
 
 // Format implements fmt.Formatter: every verb prints the redacted form.
-func (r RawConfig) Format(f fmt.State, verb rune) { formatSafe(f, verb, r.String(), r.GoString()) }
+func (r RawConfig) Format(f fmt.State, verb rune) { redact.Format(f, verb, r.String(), r.GoString()) }
 
 // LogValue implements slog.LogValuer without the content.
 func (r RawConfig) LogValue() slog.Value { return slog.StringValue(r.String()) }
 
-func formatSafe(f fmt.State, verb rune, s, gs string) {
-	if verb == 'v' && f.Flag('#') {
-		_, _ = io.WriteString(f, gs)
-		return
-	}
-	_, _ = io.WriteString(f, s)
-}
-
-// ParseCredentials parses a Docker config.json as the docker-credentials
-// endpoints return it: {"auths": {"<host>": {"auth": "<base64 user:pass>"}}}.
-// It requires at least one host; every entry needs a non-empty host
-// (without white space, control characters or invalid UTF-8) and an
-// auth that is standard base64 of "username:password" with a non-empty user
-// name and password (split at the first colon); the base64 must be
-// canonical (strict padding, no line breaks). Errors wrap
-// [ErrInvalidCredentials] and never contain a credential. The result has
-// Config and Raw (a copy of raw) set.
+// ParseCredentials parses a config.json as the docker-credentials endpoints
+// return it: {"auths": {"<host>": {"auth": "<base64 user:pass>"}}}, at
+// least one host, each by the one host rule, each auth canonical base64 of
+// a non-empty user name and password split at the first colon. Errors wrap
+// [ErrInvalidCredentials] and never contain a credential.
 func ParseCredentials(raw []byte) (*Credentials, error) {
 	return parseCredentials(raw, true)
 }
@@ -265,11 +210,9 @@ func newCredential(host, username, secret string) Credential {
 	return Credential{Host: host, Username: username, Secret: secret}
 }
 
-// DockerCredentials fetches Docker credentials (a config.json) for a
-// registry; see [CredentialsRequest] for the defaults (read-only, 30 days).
-// The request is validated before anything is sent. Non-2xx answers are
-// [*APIError]s; a success body over 1 MiB is refused with
-// [ErrResponseTooLarge].
+// DockerCredentials mints Docker credentials (see [CredentialsRequest] for
+// the defaults), validating the request before anything is sent. Non-2xx
+// answers are [*APIError]s; a body over 1 MiB is [ErrResponseTooLarge].
 func (c *Client) DockerCredentials(ctx context.Context, req CredentialsRequest) (*Credentials, error) {
 	if ctx == nil {
 		return nil, fmt.Errorf("%w: nil context", ErrInvalidRequest)
@@ -280,24 +223,12 @@ func (c *Client) DockerCredentials(ctx context.Context, req CredentialsRequest) 
 	}
 	readWrite := req.ReadWrite
 	start := c.s.Clock.Now()
-	var resp *http.Response
-	if req.Registry == "" {
-		// The deprecated single-registry endpoint: still how accounts with
-		// one registry get credentials.
-		//lint:ignore SA1019 the account's registry has no other credentials endpoint
-		resp, err = c.api.RegistryGetDockerCredentials(ctx, &gen.RegistryGetDockerCredentialsParams{ExpirySeconds: expiry, ReadWrite: &readWrite})
-	} else {
-		resp, err = c.api.RegistriesGetDockerCredentials(ctx, req.Registry, &gen.RegistriesGetDockerCredentialsParams{ExpirySeconds: expiry, ReadWrite: &readWrite})
+	body, f, err := dockerauth.Fetch(ctx, c.api, req.Registry, expiry, readWrite, maxCredentialsBody)
+	if f != nil {
+		return nil, apiError(f)
 	}
 	if err != nil {
 		return nil, err
-	}
-	body, err := transport.ReadAtMost(resp.Body, maxCredentialsBody)
-	if err != nil {
-		return nil, fmt.Errorf("docr: reading docker credentials: %w", err)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, failed(resp, body)
 	}
 	creds, err := parseCredentials(body, false) // body is ours: no copy
 	if err != nil {
@@ -318,4 +249,50 @@ func (c *Client) DockerCredentials(ctx context.Context, req CredentialsRequest) 
 		creds.ExpiresAt = start.Add(time.Duration(*expiry) * time.Second).Round(0)
 	}
 	return creds, nil
+}
+
+// Credential is one registry credential: host, user name and secret. It is
+// docr's one credential type: what the API mints, dockerconfig stores, a
+// [Source] serves, the credential helper and the kubelet provider answer.
+// fmt (any verb) and slog print its host only.
+type Credential struct {
+	// Host is the registry host, e.g. "registry.digitalocean.com".
+	Host string
+	// Username is the user name (for DOCR, the secret or an e-mail).
+	Username string
+	// Secret is the password.
+	Secret string
+}
+
+// Auth is what Docker's config.json stores for c:
+// base64(Username + ":" + Secret).
+func (c Credential) Auth() string {
+	return base64.StdEncoding.EncodeToString([]byte(c.Username + ":" + c.Secret))
+}
+
+// IsZero reports whether c has no user name and no secret.
+func (c Credential) IsZero() bool { return c.Username == "" && c.Secret == "" }
+
+// String describes c without secrets.
+func (c Credential) String() string { return redact.Credential(c.Host) }
+
+// GoString describes c without secrets (for %#v).
+func (c Credential) GoString() string { return redact.CredentialGo(c.Host) }
+
+// Format implements fmt.Formatter so that every verb prints
+// [Credential.String] (or GoString for %#v), never the secrets.
+func (c Credential) Format(f fmt.State, verb rune) { redact.Format(f, verb, c.String(), c.GoString()) }
+
+// LogValue implements slog.LogValuer: the host only.
+func (c Credential) LogValue() slog.Value { return slog.GroupValue(slog.String("host", c.Host)) }
+
+// CheckRegistryName applies the API's registry-name rule (1 to 63
+// lower-case letters, digits and hyphens), as the facade does before every
+// request, so that ".." never becomes another path. Its error wraps
+// [ErrInvalidRequest] and never repeats the name.
+func CheckRegistryName(name string) error {
+	if err := registryname.Check(name); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidRequest, err)
+	}
+	return nil
 }

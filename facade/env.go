@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"strings"
 
 	"github.com/docr-dev/docr/internal/apitoken"
 	"github.com/docr-dev/docr/internal/registryhost"
@@ -55,14 +54,10 @@ func TokenFromEnv(getenv func(string) string) (token, source string, err error) 
 	return apitoken.FromEnv(getenv, EnvTokenFile, EnvToken, EnvAccessToken)
 }
 
-// ReadTokenFile reads an API token from the file at path, by the one rule
-// every docr program applies: a regular file that group or others may read
-// or write is refused (chmod 600 it), as ssh refuses such a key, because
-// the token is a password to the whole account; a directory is refused;
-// anything else (a pipe, such as bash's <(pass show do-token), or a device)
-// is read as a stream. The token is the first line, at most
-// [MaxTokenFileLine] bytes, without surrounding white space; an empty one
-// is refused. Errors never contain the token.
+// ReadTokenFile reads an API token by every docr program's rule: a regular
+// file that group or others may access is refused (chmod 600 it, as for an
+// ssh key), a pipe is read as a stream; the token is the trimmed first
+// line, at most [MaxTokenFileLine] bytes. Errors never hold the token.
 func ReadTokenFile(path string) (string, error) { return apitoken.ReadFile(path) }
 
 // ReadToken reads an API token from r as [ReadTokenFile] reads a file: the
@@ -78,12 +73,8 @@ func RegistryHostFromEnv(getenv func(string) string) (string, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	h := strings.TrimSpace(getenv(EnvRegistryHost))
-	if h == "" {
-		return DefaultRegistryHost, nil
-	}
-	h = registryhost.Lower(h)
-	if err := registryhost.Check(h); err != nil {
+	h, err := registryhost.Setting(getenv(EnvRegistryHost), DefaultRegistryHost)
+	if err != nil {
 		return "", fmt.Errorf("$%s: %w", EnvRegistryHost, err)
 	}
 	return h, nil
@@ -95,8 +86,7 @@ func RegistryHostFromEnv(getenv func(string) string) (string, error) {
 // never repeat the URL, which may hold user info.
 func CheckEndpoint(raw string) (*url.URL, error) { return transport.CheckEndpoint(raw) }
 
-// Cleartext reports the host of endpoint when a request to it would cross
-// the network unencrypted: a plain-http URL to a host that is not
-// localhost or a loopback address. Programs warn then, because the API
-// token (or a credential to revoke) would travel in the clear.
+// Cleartext returns the host of endpoint when it is plain http to a host
+// other than localhost or loopback: programs warn, as secrets would cross
+// the network in the clear.
 func Cleartext(endpoint string) (host string, ok bool) { return transport.Cleartext(endpoint) }

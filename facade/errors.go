@@ -96,16 +96,11 @@ func (e *APIError) Is(target error) bool {
 	return false
 }
 
-// Check turns any response of the generated client (gen.*Response) whose
-// status is not 2xx into an [*APIError], so callers never have to look at
-// JSON200 to find a failure:
+// Check turns a response of the generated client (gen.*Response) whose
+// status is not 2xx into an [*APIError], returning the response too, so
+// callers never look at JSON200 to find a failure:
 //
 //	resp, err := facade.Check(c.API().RegistriesGetWithResponse(ctx, "example"))
-//	if err != nil { ... }          // transport error or non-2xx status
-//	fmt.Println(*resp.JSON200.Registry.Name)
-//
-// The response is returned as well, also on error. Check uses the exported
-// Body and HTTPResponse fields the generated responses have.
 func Check[R interface{ StatusCode() int }](r R, err error) (R, error) {
 	if err != nil {
 		return r, err

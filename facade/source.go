@@ -25,35 +25,29 @@ const DefaultSourceExpiry = time.Hour
 // is the one of the Docker credential helper protocol.
 var ErrCredentialsNotFound = errors.New("credentials not found in native keychain")
 
-// Cache keeps a [Source]'s current credentials outside the process, so
-// that the next process (the next docker pull, a restarted controller)
-// reuses them instead of minting. A Cache that is shared between
-// processes also implements [Locker].
+// Cache keeps a [Source]'s credentials between processes (the next docker
+// pull, a restarted controller). One shared by processes is a [Locker] too.
 type Cache interface {
-	// Load returns the credentials stored under key, or nil and no
-	// error when there are none. A cache that cannot be trusted (corrupt,
-	// planted by another user) is best treated as empty.
+	// Load returns the credentials under key, or nil, nil; a cache that
+	// cannot be trusted (corrupt, planted) is best treated as empty.
 	Load(ctx context.Context, key string) (*Credentials, error)
 	// Store keeps creds under key, replacing what was there.
 	Store(ctx context.Context, key string, creds *Credentials) error
 }
 
-// Locker is implemented by a [Cache] shared between processes. A [Source]
-// holds the lock of its key around loading, minting and storing, so that
-// processes that start at once share one mint.
+// Locker is a [Cache] shared between processes: a [Source] holds the lock
+// around load, mint and store, so that processes share one mint.
 type Locker interface {
 	Lock(ctx context.Context, key string) (unlock func(), err error)
 }
 
 // SourceOptions configure a [Source].
 type SourceOptions struct {
-	// Request says what to mint: Registry, ReadWrite and Expiry
-	// (default [DefaultSourceExpiry]). NeverExpire is refused: a source
-	// renews what expires.
+	// Request says what to mint (Expiry default [DefaultSourceExpiry];
+	// NeverExpire is refused).
 	Request CredentialsRequest
-	// RenewBefore is how long before they expire the credentials are
-	// renewed; 0 means [DefaultRenewBefore] of the expiry. It must be
-	// shorter than the expiry.
+	// RenewBefore is when to renew, before the expiry and shorter than
+	// it; 0 means [DefaultRenewBefore].
 	RenewBefore time.Duration
 	// Host is the registry host the credentials must open, and the only
 	// server [Source.Get] answers for; "" means [DefaultRegistryHost].
@@ -61,11 +55,9 @@ type SourceOptions struct {
 	// Cache, if set, keeps the credentials between processes; nil keeps
 	// them in memory only.
 	Cache Cache
-	// KeepUnstored says what happens when Cache.Store fails: false (the
-	// default) revokes the new credential at once and returns the error,
-	// so that nothing minted is left untracked; true logs a warning and
-	// uses the credential all the same (for short-lived credentials that
-	// are harmless to lose track of).
+	// KeepUnstored, when Cache.Store fails, logs a warning and serves the
+	// credential; by default it is revoked at once and the error returned,
+	// so that nothing minted is left untracked.
 	KeepUnstored bool
 	// Logger receives warnings (nil: slog.Default()). It never sees a
 	// secret.
@@ -81,17 +73,10 @@ func DefaultRenewBefore(expiry time.Duration) time.Duration {
 	return min(max(expiry/6, time.Minute), 15*time.Minute, expiry/2)
 }
 
-// Source mints registry credentials on demand and reuses them until
-// RenewBefore their expiry, like oauth2's ReuseTokenSourceWithExpiry or
-// the AWS SDK's CredentialsCache with an ExpiryWindow. It is safe for
-// concurrent use: concurrent callers share one mint.
-//
-// Its Get method makes it a go-containerregistry authn.Helper, so
-//
-//	kc := authn.NewKeychainFromHelper(src)
-//
-// gives DOCR credentials to remote.Image and friends with no config file
-// and no helper process.
+// Source mints credentials on demand and reuses them until RenewBefore
+// their expiry, like oauth2's ReuseTokenSourceWithExpiry; concurrent
+// callers share one mint. Get makes it a go-containerregistry
+// authn.Helper: authn.NewKeychainFromHelper(src) needs no config file.
 type Source struct {
 	host string
 	k    *renewal.Keeper[*Credentials]
@@ -127,24 +112,11 @@ func NewSource(c *Client, o SourceOptions) (*Source, error) {
 		Now:          o.Now,
 		KeepUnstored: o.KeepUnstored,
 		Log:          cmp.Or(o.Logger, slog.Default()),
-		Opens: func(cr *Credentials) bool {
-			if cr == nil {
-				return false
-			}
-			_, ok := cr.For(host)
-			return ok
-		},
-		Expiry: func(cr *Credentials) time.Time { return cr.ExpiresAt },
-		Mint:   func(ctx context.Context) (*Credentials, error) { return c.DockerCredentials(ctx, req) },
-		Check: func(cr *Credentials) error {
-			// Only the host asked for: an answer that names others is
-			// refused whole (and revoked), as docr login refuses it.
-			if hosts := cr.Hosts(); len(hosts) != 1 || hosts[0] != host {
-				return fmt.Errorf("%w: the API issued credentials for %s, not only for %s", ErrInvalidCredentials, strings.Join(hosts, ", "), host)
-			}
-			return nil
-		},
-		Revoke: c.revokeAll,
+		Opens:        func(cr *Credentials) bool { return cr != nil && cr.onlyFor(host) == nil },
+		Expiry:       func(cr *Credentials) time.Time { return cr.ExpiresAt },
+		Mint:         func(ctx context.Context) (*Credentials, error) { return c.DockerCredentials(ctx, req) },
+		Check:        func(cr *Credentials) error { return cr.onlyFor(host) },
+		Revoke:       c.revokeAll,
 	}
 	if cfg.Now == nil {
 		cfg.Now = c.s.Clock.Now
@@ -153,6 +125,16 @@ func NewSource(c *Client, o SourceOptions) (*Source, error) {
 		cfg.Locker = l
 	}
 	return &Source{host: host, k: renewal.New(cfg)}, nil
+}
+
+// onlyFor refuses credentials that name another host than host, or more:
+// an answer that names others is refused whole (and revoked), as docr
+// login refuses it.
+func (c *Credentials) onlyFor(host string) error {
+	if hosts := c.Hosts(); len(hosts) != 1 || hosts[0] != host {
+		return fmt.Errorf("%w: the API issued credentials for %s, not only for %s", ErrInvalidCredentials, strings.Join(hosts, ", "), host)
+	}
+	return nil
 }
 
 // Key is the key the Source's credentials are cached under: the registry

@@ -9,15 +9,18 @@ package dockerauth
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/docr-dev/docr/gen"
 	"github.com/docr-dev/docr/internal/registryhost"
+	"github.com/docr-dev/docr/internal/transport"
 )
 
 // Decode decodes raw and returns its auths, each made by mk from host,
@@ -114,4 +117,33 @@ func invalidJSON(err error) error {
 		return fmt.Errorf("unexpected JSON %s at %q", te.Value, te.Field)
 	}
 	return errors.New("not valid JSON")
+}
+
+// Fetch asks api for Docker credentials: GET /v2/registry/docker-credentials
+// (the account's registry) when registry is empty, else GET
+// /v2/registries/{registry}/docker-credentials, with expiry_seconds (nil:
+// never expires) and read_write always sent. It returns the body of a 2xx
+// answer, at most limit bytes, or the Failure of any other answer.
+func Fetch(ctx context.Context, api gen.ClientInterface, registry string, expiry *int, readWrite bool, limit int64) ([]byte, *transport.Failure, error) {
+	var resp *http.Response
+	var err error
+	if registry == "" {
+		// The deprecated single-registry endpoint: still how accounts with
+		// one registry get credentials.
+		//lint:ignore SA1019 the account's registry has no other credentials endpoint
+		resp, err = api.RegistryGetDockerCredentials(ctx, &gen.RegistryGetDockerCredentialsParams{ExpirySeconds: expiry, ReadWrite: &readWrite})
+	} else {
+		resp, err = api.RegistriesGetDockerCredentials(ctx, registry, &gen.RegistriesGetDockerCredentialsParams{ExpirySeconds: expiry, ReadWrite: &readWrite})
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	body, err := transport.ReadAtMost(resp.Body, limit)
+	if err != nil {
+		return nil, nil, fmt.Errorf("docr: reading docker credentials: %w", err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, transport.Describe(resp, body), nil
+	}
+	return body, nil, nil
 }

@@ -51,3 +51,15 @@ func Lower(host string) string {
 		return r
 	}, host)
 }
+
+// Setting reads a host set by the user (say, $DOCR_REGISTRY_HOST): value
+// trimmed and lowered by [Lower], checked by [Check]; def when value is
+// blank.
+func Setting(value, def string) (string, error) {
+	h := strings.TrimSpace(value)
+	if h == "" {
+		return def, nil
+	}
+	h = Lower(h)
+	return h, Check(h)
+}
