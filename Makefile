@@ -8,6 +8,9 @@ GO          ?= go
 GOTOOLCHAIN ?= auto
 export GOTOOLCHAIN
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# controller-gen writes docr-controller's CRD (deploy/crd.yaml) and the
+# deepcopy code of api/v1alpha1 from the Go types; pinned like staticcheck.
+CONTROLLER_GEN ?= $(GO) run sigs.k8s.io/controller-tools/cmd/controller-gen@v0.23.0
 # The upstream checkout the committed spec was extracted from, as pinned in
 # spec/upstream.txt (its one non-comment line; make bump rewrites it, and the
 # tests read it too). Override with UPSTREAM=/path/to/digitalocean/openapi for
@@ -19,9 +22,12 @@ UPSTREAM    ?= $(PINNED)
 
 all: test
 
-## generate: regenerate gen/ (client), docrtest/internal/server and docrtest/internal/embeddedspec from spec/
+## generate: regenerate gen/ (client), docrtest/internal/server and docrtest/internal/embeddedspec from spec/, and the controller's CRD and deepcopy code from api/v1alpha1
 generate:
 	$(GO) generate ./...
+	$(CONTROLLER_GEN) object paths=./api/...
+	$(CONTROLLER_GEN) crd paths=./api/... output:crd:stdout > deploy/crd.yaml.tmp
+	mv deploy/crd.yaml.tmp deploy/crd.yaml
 
 ## spec: extract spec/registry.yaml from the pinned snapshot (overlay guards first), then regenerate
 spec:
@@ -45,7 +51,7 @@ test-bump:
 	DOCR_TEST_BUMP=1 $(GO) test -count=1 -timeout 30m -run 'TestUpstreamWatch' ./internal/buildtools/specextract
 
 # GENERATED: what make generate writes (and the spec it reads).
-GENERATED   := gen docrtest/internal/server docrtest/internal/embeddedspec spec
+GENERATED   := gen docrtest/internal/server docrtest/internal/embeddedspec spec api/v1alpha1/zz_generated.deepcopy.go deploy/crd.yaml
 
 ## check-generated: regenerate from spec/ and fail on any difference (needs no ../shared)
 check-generated: generate
@@ -53,7 +59,7 @@ check-generated: generate
 		echo "generated code is stale or edited by hand; run make generate and commit:"; \
 		git status --porcelain -- $(GENERATED); git --no-pager diff --stat -- $(GENERATED); exit 1; \
 	fi
-	@echo "check-generated: gen/, docrtest/internal/server and docrtest/internal/embeddedspec match spec/"
+	@echo "check-generated: gen/, docrtest/internal/server and docrtest/internal/embeddedspec match spec/; the CRD and deepcopy code match api/v1alpha1"
 
 ## check-spec: the committed spec equals a fresh extraction of the pinned snapshot (skipped when absent)
 check-spec:
