@@ -18,7 +18,7 @@ CONTROLLER_GEN ?= $(GO) run sigs.k8s.io/controller-tools/cmd/controller-gen@v0.2
 PINNED      := $(shell sed -n '/^[^\#]/{p;q;}' spec/upstream.txt)
 UPSTREAM    ?= $(PINNED)
 
-.PHONY: compat kubeletcompat bench-build bench test-stress all generate spec spec-diff bump test-bump check-generated check-spec fmt-check vet staticcheck lint test test-race vuln fuzz fuzz-short
+.PHONY: kubeassets compat kubeletcompat bench-build bench test-stress all generate spec spec-diff bump test-bump check-generated check-spec fmt-check vet staticcheck lint test test-race vuln fuzz fuzz-short
 
 all: test
 
@@ -80,8 +80,17 @@ staticcheck:
 
 lint: fmt-check vet staticcheck
 
-test-race:
-	$(GO) test -race ./...
+# KUBEASSETS prints the folder holding kube-apiserver and etcd, building them
+# first if this machine has not yet (see make kubeassets).
+KUBEASSETS  := bash internal/testsupport/kubeassets/build.sh
+
+## kubeassets: build kube-apiserver and etcd for docr-controller's envtest tests into ~/.cache/docr/kubeassets, once per machine (10-20 minutes of CPU the first time, then instant)
+kubeassets:
+	@$(KUBEASSETS) >/dev/null
+
+# The envtest tests fail (rather than skip) without the binaries here.
+test-race: kubeassets
+	KUBEBUILDER_ASSETS="$$($(KUBEASSETS))" DOCR_REQUIRE_ENVTEST=1 $(GO) test -race ./...
 
 ## compat: godo, a client docr did not write, against the fake API (separate module)
 compat:
