@@ -1,0 +1,104 @@
+package controller
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	"github.com/docr-dev/docr/facade"
+)
+
+// The controller's metrics, registered once per process in
+// controller-runtime's registry (served on --metrics-bind-address).
+var (
+	metricExpiry = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "docr_credential_expiry_timestamp_seconds",
+		Help: "When the current credential of a PullSecret expires, in Unix seconds.",
+	}, []string{"pullsecret"})
+	metricMints = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "docr_credential_mints_total",
+		Help: "Credentials minted for a PullSecret.",
+	}, []string{"pullsecret"})
+	metricRevocations = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "docr_credential_revocations_total",
+		Help: "Revocations of replaced credentials by result: success, error, or expired (dropped unrevoked once expired).",
+	}, []string{"pullsecret", "result"})
+	metricManaged = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "docr_managed_secrets",
+		Help: "Namespaces whose managed Secret holds the current credential of a PullSecret.",
+	}, []string{"pullsecret"})
+	metricAPIRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "docr_api_requests_total",
+		Help: "Requests to the DigitalOcean API and its token revocation endpoint, by HTTP status code (\"error\" when no response came).",
+	}, []string{"code"})
+
+	registerOnce sync.Once
+)
+
+func registerMetrics() {
+	registerOnce.Do(func() {
+		ctrlmetrics.Registry.MustRegister(metricExpiry, metricMints, metricRevocations, metricManaged, metricAPIRequests)
+	})
+}
+
+// forgetMetrics drops the series of a deleted PullSecret.
+func forgetMetrics(name string) {
+	metricExpiry.DeleteLabelValues(name)
+	metricMints.DeleteLabelValues(name)
+	metricManaged.DeleteLabelValues(name)
+	metricRevocations.DeletePartialMatch(prometheus.Labels{"pullsecret": name})
+}
+
+// retryAfterKey is the context key of a *retryAfterNote.
+type retryAfterKey struct{}
+
+// retryAfterNote receives the longest Retry-After of the responses to the
+// requests made with its context. (facade.APIError gains a RetryAfter
+// field with the lifecycle API; until then the transport reads it.)
+type retryAfterNote struct {
+	mu sync.Mutex
+	d  time.Duration
+}
+
+func withRetryAfterNote(ctx context.Context) (context.Context, *retryAfterNote) {
+	n := &retryAfterNote{}
+	return context.WithValue(ctx, retryAfterKey{}, n), n
+}
+
+func (n *retryAfterNote) get() time.Duration {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.d
+}
+
+// countingTransport counts every request in docr_api_requests_total and
+// notes Retry-After headers. It is the base transport under the facade's
+// auth layer, so it never sees or logs the token.
+type countingTransport struct {
+	base http.RoundTripper
+	now  func() time.Time
+}
+
+func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		metricAPIRequests.WithLabelValues("error").Inc()
+		return resp, err
+	}
+	metricAPIRequests.WithLabelValues(strconv.Itoa(resp.StatusCode)).Inc()
+	if v := resp.Header.Get("Retry-After"); v != "" {
+		if n, ok := req.Context().Value(retryAfterKey{}).(*retryAfterNote); ok {
+			if d, ok := facade.ParseRetryAfter(v, t.now()); ok {
+				n.mu.Lock()
+				n.d = max(n.d, d)
+				n.mu.Unlock()
+			}
+		}
+	}
+	return resp, nil
+}
