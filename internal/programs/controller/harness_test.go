@@ -22,7 +22,9 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	docrv1 "github.com/docr-dev/docr/api/v1alpha1"
 	"github.com/docr-dev/docr/docrtest"
@@ -42,6 +44,8 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	// The informers' own logs (the controller's go to each test's buffer).
+	ctrllog.SetLogger(logr.Discard())
 	code := func() int {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute) // hang guard
 		defer cancel()
@@ -66,15 +70,16 @@ const hangGuard = 90 * time.Second
 
 // harness is one test's controller, fake API, clock and names.
 type harness struct {
-	t      *testing.T
-	k      client.Client
-	clock  *stepclock.Clock
-	fake   *docrtest.Server
-	id     string // unique per test: labels, names
-	token  string // the token Secret's name in controllerNS
-	logs   *syncBuffer
-	stopMu sync.Mutex
-	stop   func()
+	t       *testing.T
+	k       client.Client
+	clock   *stepclock.Clock
+	fake    *docrtest.Server
+	id      string // unique per test: labels, names
+	token   string // the token Secret's name in controllerNS
+	logs    *syncBuffer
+	stopMu  sync.Mutex
+	stop    func()
+	started bool
 }
 
 type syncBuffer struct {
@@ -118,6 +123,15 @@ func newHarness(t *testing.T, opts ...docrtest.Option) *harness {
 		Data:       map[string][]byte{"token": []byte(h.fake.Token)},
 	})
 	t.Cleanup(h.checkNoSecretsLeaked)
+	t.Cleanup(func() {
+		if t.Failed() {
+			logs := h.logs.String()
+			if len(logs) > 8000 {
+				logs = "..." + logs[len(logs)-8000:]
+			}
+			t.Logf("controller logs:\n%s", logs)
+		}
+	})
 	return h
 }
 
@@ -160,9 +174,14 @@ func (h *harness) start(cfg Config) {
 		}
 	}
 	h.stopMu.Lock()
-	h.stop = stop
+	first := !h.started
+	h.stop, h.started = stop, true
 	h.stopMu.Unlock()
-	h.t.Cleanup(h.stopController)
+	if first {
+		// Registered once, before any PullSecret's cleanup, so that
+		// PullSecrets are deleted while a controller still runs.
+		h.t.Cleanup(h.stopController)
+	}
 }
 
 // stopController stops the running controller, if any.
@@ -245,8 +264,13 @@ func (h *harness) deletePullSecret(name string) {
 	running := h.stop != nil
 	h.stopMu.Unlock()
 	if !running {
-		ps.Finalizers = nil
-		_ = h.k.Update(ctx, ps)
+		_ = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			if err := h.k.Get(ctx, client.ObjectKey{Name: name}, ps); err != nil {
+				return client.IgnoreNotFound(err)
+			}
+			ps.Finalizers = nil
+			return h.k.Update(ctx, ps)
+		})
 	}
 	h.waitFor("PullSecret "+name+" gone", func() (bool, error) {
 		err := h.k.Get(ctx, client.ObjectKey{Name: name}, &docrv1.PullSecret{})

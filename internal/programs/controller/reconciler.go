@@ -73,6 +73,11 @@ const (
 	ReasonRevokeFailed     = "RevocationFailed"
 )
 
+// ConflictRecheck is how often the controller looks again at a namespace
+// whose Secret of the same name docr did not create (its cache does not
+// hold such Secrets, so no event says when one goes).
+const ConflictRecheck = time.Minute
+
 // Reconciler reconciles PullSecrets.
 type Reconciler struct {
 	client    client.Client
@@ -233,9 +238,14 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 				return ctrl.Result{}, err
 			}
 			holding = res.holding
-			if fail == nil && len(res.conflicts) > 0 {
-				fail = &failure{reason: ReasonSecretConflict, msg: conflictMessage(s.secretName, res.conflicts)}
-				r.warn(&ps, fail)
+			if len(res.conflicts) > 0 {
+				// The informer does not see Secrets docr did not write, so
+				// nothing tells it when one goes: look again later.
+				wake = append(wake, now.Add(ConflictRecheck))
+				if fail == nil {
+					fail = &failure{reason: ReasonSecretConflict, msg: conflictMessage(s.secretName, res.conflicts)}
+					r.warn(&ps, fail)
+				}
 			}
 		}
 	} else if fail == nil {
