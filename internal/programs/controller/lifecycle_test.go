@@ -9,6 +9,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	docrv1 "github.com/docr-dev/docr/api/v1alpha1"
@@ -129,16 +130,23 @@ func secretWith(ns string, c docrtest.IssuedCredential) *corev1.Secret {
 // credential (revokeAfter), and waits until the controller has acted on it.
 func (h *harness) touch(name string) {
 	h.t.Helper()
-	ps := h.get(name)
-	ra := 5 * time.Minute
-	if ps.Spec.RevokeAfter != nil && ps.Spec.RevokeAfter.Duration == ra {
-		ra++
-	}
-	ps.Spec.RevokeAfter = duration(ra)
-	if err := h.k.Update(context.Background(), ps); err != nil {
+	var gen int64
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		ps := h.get(name)
+		ra := 5 * time.Minute
+		if ps.Spec.RevokeAfter != nil && ps.Spec.RevokeAfter.Duration == ra {
+			ra++
+		}
+		ps.Spec.RevokeAfter = duration(ra)
+		if err := h.k.Update(context.Background(), ps); err != nil {
+			return err
+		}
+		gen = ps.Generation // the new generation (Update fills ps in)
+		return nil
+	})
+	if err != nil {
 		h.t.Fatalf("touch: %v", err)
 	}
-	gen := ps.Generation // the new generation (Update fills ps in)
 	h.waitFor("the controller to act on generation "+itoa(gen), func() (bool, error) {
 		return h.get(name).Status.ObservedGeneration >= gen, nil
 	})
