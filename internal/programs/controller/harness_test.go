@@ -80,6 +80,8 @@ type harness struct {
 	stopMu  sync.Mutex
 	stop    func()
 	started bool
+	// external is set while controllers run as programs.
+	external bool
 }
 
 type syncBuffer struct {
@@ -261,7 +263,7 @@ func (h *harness) deletePullSecret(name string) {
 	}
 	_ = h.k.Delete(ctx, ps)
 	h.stopMu.Lock()
-	running := h.stop != nil
+	running := h.stop != nil || h.external
 	h.stopMu.Unlock()
 	if !running {
 		_ = retry.RetryOnConflict(retry.DefaultRetry, func() error {

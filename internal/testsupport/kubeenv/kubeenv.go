@@ -175,6 +175,9 @@ type Env struct {
 	// Controller authenticates as the controller's service account in
 	// deploy/, with exactly the RBAC deploy/ grants it.
 	Controller *rest.Config
+	// ControllerKubeconfig is Controller as a kubeconfig file's content,
+	// for the controller run as a program.
+	ControllerKubeconfig []byte
 	// Client is an admin client whose scheme knows docr.dev/v1alpha1.
 	Client client.Client
 	// Scheme knows the built-in types, CRDs and docr.dev/v1alpha1.
@@ -249,6 +252,9 @@ func Start(ctx context.Context, root string) (*Env, error) {
 		return fail(fmt.Errorf("kubeenv: %w", err))
 	}
 	e.Controller = user.Config()
+	if e.ControllerKubeconfig, err = user.KubeConfig(); err != nil {
+		return fail(fmt.Errorf("kubeenv: %w", err))
+	}
 	return e, nil
 }
 
