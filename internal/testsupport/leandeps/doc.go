@@ -4,4 +4,8 @@
 // not link the fake API (docrtest), kin-openapi, jsonschema, httpmock,
 // net/http/httptest or package testing. Each would cost every pull its
 // start-up time and binary size for code that only tests use.
+//
+// Neither they nor the library packages (facade, dockerconfig, kubesecret,
+// gen) may link what docr-controller is built on: the Kubernetes client
+// libraries (k8s.io/...), controller-runtime and the Prometheus client.
 package leandeps

@@ -25,6 +25,10 @@ var forbidden = []struct{ path, why string }{
 	{"net/http/httptest", "net/http/httptest (test servers)"},
 	{"testing", "package testing"},
 	{"testing/", "package testing"},
+	{"k8s.io/", "Kubernetes client libraries (the controller's)"},
+	{"sigs.k8s.io/controller-runtime", "controller-runtime (the controller's)"},
+	{"sigs.k8s.io/controller-runtime/", "controller-runtime (the controller's)"},
+	{"github.com/prometheus/", "Prometheus client (the controller's)"},
 }
 
 func isForbidden(pkg string) (string, bool) {
@@ -117,6 +121,11 @@ func TestPerPullProgramsStayLean(t *testing.T) {
 		{pkg: "cmd/docker-credential-docr"},
 		{pkg: "cmd/docr-credential-provider", optional: true},
 		{pkg: "internal/programs/cli"},
+		// The library packages: what every importer of docr links.
+		{pkg: "facade"},
+		{pkg: "dockerconfig"},
+		{pkg: "kubesecret"},
+		{pkg: "gen"},
 		{pkg: "docrtest", allowed: []string{"the fake API", "kin-openapi (the fake's validator)", "jsonschema (about 9 ms and 21,000 allocations of init)", "net/http/httptest (test servers)"}},
 	}
 	for _, tc := range tests {
@@ -152,6 +161,19 @@ func TestCheckCatchesTheFake(t *testing.T) {
 	for _, why := range []string{"kin-openapi (the fake's validator)", "jsonschema (about 9 ms and 21,000 allocations of init)"} {
 		if !slices.ContainsFunc(got, func(v string) bool { return strings.HasPrefix(v, why+": ") }) {
 			t.Errorf("violations of cmd/docr = %q, want one for %s", got, why)
+		}
+	}
+}
+
+// TestCheckCatchesTheController is the control for the controller's
+// libraries: docr-controller links them, and the check must see it.
+func TestCheckCatchesTheController(t *testing.T) {
+	t.Parallel()
+	root := moduleRoot(t)
+	got := violations(deps(t, root, "./cmd/docr-controller"), module+"/cmd/docr-controller")
+	for _, why := range []string{"Kubernetes client libraries (the controller's)", "controller-runtime (the controller's)", "Prometheus client (the controller's)"} {
+		if !slices.ContainsFunc(got, func(v string) bool { return strings.HasPrefix(v, why+": ") }) {
+			t.Errorf("violations of cmd/docr-controller = %q, want one for %s", got, why)
 		}
 	}
 }
