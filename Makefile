@@ -18,7 +18,7 @@ CONTROLLER_GEN ?= $(GO) run sigs.k8s.io/controller-tools/cmd/controller-gen@v0.2
 PINNED      := $(shell sed -n '/^[^\#]/{p;q;}' spec/upstream.txt)
 UPSTREAM    ?= $(PINNED)
 
-.PHONY: kubeassets compat kubeletcompat bench-build bench test-stress all generate spec spec-diff bump test-bump check-generated check-spec fmt-check vet staticcheck lint test test-race vuln fuzz fuzz-short
+.PHONY: kubeassets bench-controller compat kubeletcompat bench-build bench test-stress all generate spec spec-diff bump test-bump check-generated check-spec fmt-check vet staticcheck lint test test-race vuln fuzz fuzz-short
 
 all: test
 
@@ -100,13 +100,19 @@ compat:
 kubeletcompat:
 	cd kubeletcompat && $(GO) vet ./... && $(STATICCHECK) ./... && $(GO) test -race ./...
 
-## bench-build: the benchmark module compiles and its assertions hold (no timing)
+## bench-build: the benchmark modules compile and their assertions hold (no timing)
 bench-build:
 	cd bench && $(GO) vet ./... && $(STATICCHECK) ./... && $(GO) test -run 'Test' -bench '^$$' ./...
+	cd bench/controller && $(GO) vet ./... && $(STATICCHECK) ./... && $(GO) test -run 'Test' -bench '^$$' ./...
 
-## bench: the benchmarks against raw net/http, godo and docker/cli; writes BENCHMARKS.md (~10 min)
+## bench: the benchmarks against raw net/http, godo and docker/cli, then docr-controller's; writes BENCHMARKS.md (~30 min)
 bench:
 	cd bench && ./run.sh
+	$(MAKE) bench-controller
+
+## bench-controller: docr-controller's benchmarks on a real API server; writes their section of BENCHMARKS.md (~10 min)
+bench-controller: kubeassets
+	cd bench/controller && ./run.sh
 
 ## test: the whole suite: lint, race tests, generated-code and spec checks, godo compatibility
 test: lint test-race check-generated check-spec test-bump compat kubeletcompat bench-build

@@ -197,8 +197,6 @@ func (h *harness) stopController() {
 	}
 }
 
-func (h *harness) ctx() context.Context { return h.t.Context() }
-
 func (h *harness) create(obj client.Object) {
 	h.t.Helper()
 	if err := h.k.Create(context.Background(), obj); err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/docr-dev/docr/facade"
@@ -115,18 +116,9 @@ func (s *interimSource) Credentials(ctx context.Context) (*facade.Credentials, e
 func passwords(c *facade.Credentials) []string {
 	var out []string
 	for _, h := range c.Hosts() {
-		if p := c.Config.Auths[h].Password; p != "" && !contains(out, p) {
+		if p := c.Config.Auths[h].Password; p != "" && !slices.Contains(out, p) {
 			out = append(out, p)
 		}
 	}
 	return out
-}
-
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
