@@ -231,6 +231,7 @@ func BenchmarkRSS(b *testing.B) {
 				rss, hwm := rssRun(b, bin, extra)
 				b.ReportMetric(float64(rss)/(1<<20), "rss-MiB")
 				b.ReportMetric(float64(hwm)/(1<<20), "peak-rss-MiB")
+				b.ReportMetric(0, "ns/op") // memory, not time
 			}
 		})
 	}

@@ -108,7 +108,7 @@ func parse(args []string, getenv func(string) string) (*options, error) {
 		}
 	}
 	if errs := validation.IsDNS1123Label(o.cfg.Namespace); len(errs) > 0 {
-		return nil, badf("--namespace %q is not a namespace name: %s", o.cfg.Namespace, errs[0])
+		return nil, badf("--namespace %q is not a namespace name (1 to 63 lower-case letters, digits and hyphens, starting and ending with a letter or digit)", o.cfg.Namespace)
 	}
 	for _, f := range []struct{ name, value string }{{"--metrics-bind-address", o.cfg.MetricsAddr}, {"--health-probe-bind-address", o.cfg.ProbeAddr}} {
 		if err := checkBindAddress(f.value); err != nil {
