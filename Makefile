@@ -90,7 +90,7 @@ kubeassets:
 
 # The envtest tests fail (rather than skip) without the binaries here.
 test-race: kubeassets
-	KUBEBUILDER_ASSETS="$$($(KUBEASSETS))" DOCR_REQUIRE_ENVTEST=1 $(GO) test -race ./...
+	KUBEBUILDER_ASSETS="$$($(KUBEASSETS))" DOCR_REQUIRE_ENVTEST=1 $(GO) test -race -timeout 30m ./...
 
 ## compat: godo, a client docr did not write, against the fake API (separate module)
 compat:
