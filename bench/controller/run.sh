@@ -34,9 +34,10 @@ metric() { # file benchmark-prefix unit: the median of the unit's values
 }
 conv_s=$(metric "$work/conv.txt" BenchmarkConvergence ns/op | awk '{printf "%.1f", $1 / 1e9}')
 conv_mints=$(metric "$work/conv.txt" BenchmarkConvergence mints/op)
-rot_calls=$(metric "$work/conv.txt" BenchmarkRotation api-calls/rotation)
-rot_mints=$(metric "$work/conv.txt" BenchmarkRotation mints/rotation)
-rot_revokes=$(metric "$work/conv.txt" BenchmarkRotation revocations/rotation)
+conv_mints=$(awk -v v="$conv_mints" 'BEGIN {printf "%g", v}')
+rot_calls=$(metric "$work/conv.txt" BenchmarkRotation api-calls/rotation | awk '{printf "%g", $1}')
+rot_mints=$(metric "$work/conv.txt" BenchmarkRotation mints/rotation | awk '{printf "%g", $1}')
+rot_revokes=$(metric "$work/conv.txt" BenchmarkRotation revocations/rotation | awk '{printf "%g", $1}')
 rss0=$(metric "$work/rss.txt" 'BenchmarkRSS/unrelated=0' rss-MiB)
 rss1=$(metric "$work/rss.txt" 'BenchmarkRSS/unrelated=10000' rss-MiB)
 hwm0=$(metric "$work/rss.txt" 'BenchmarkRSS/unrelated=0' peak-rss-MiB)
@@ -54,14 +55,14 @@ section="$work/section.md"
 	echo
 	echo "| target | result | met |"
 	echo "|---|---|---|"
-	echo "| PullSecret creation to 1,000 namespaces holding the Secret (and their default service accounts the entry) | ${conv_s} s (median), ${conv_mints} mint per run, against the 1,000 a per-namespace generator makes | $([ "$conv_mints" = 1 ] && echo yes || echo no) |"
+	echo "| PullSecret creation to 1,000 namespaces holding the Secret (and their default service accounts the entry) | ${conv_s} s (median), ${conv_mints} mint per run (the target: exactly 1), against the 1,000 a per-namespace generator makes | $([ "$conv_mints" = 1 ] && echo "yes (1 mint; the time is reported, no target)" || echo no) |"
 	echo "| controller RSS, 1,000 namespaces, 10,000 unrelated Secrets vs none | ${rss1} MiB vs ${rss0} MiB (${ratio}x); peak ${hwm1} vs ${hwm0} MiB (${hratio}x) | $(awk -v r="$ratio" 'BEGIN {print (r <= 1.15) ? "yes (flat)" : "no"}') |"
 	echo "| API calls per rotation | ${rot_calls} (${rot_mints} mint + ${rot_revokes} revocation) | $([ "$rot_calls" = 2 ] && echo yes || echo no) |"
 	echo
 	echo '```'
-	benchstat "$work/conv.txt"
+	benchstat controller="$work/conv.txt"
 	echo
-	benchstat "$work/rss.txt"
+	benchstat controller="$work/rss.txt"
 	echo '```'
 	echo
 	echo "The memory figures are the controller program's VmRSS once converged and its VmHWM, read from /proc;"

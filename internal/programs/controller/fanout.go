@@ -305,16 +305,35 @@ func (r *Reconciler) syncServiceAccounts(ctx context.Context, psName string, s s
 			candidates[sa.Namespace+"/"+sa.Name] = sa
 		}
 	}
-	var errs []error
-	for key, sa := range candidates {
-		want := ""
-		if s.saMode != docrv1.ServiceAccountsNone && holds[sa.Namespace] && (s.saMode == docrv1.ServiceAccountsAll || sa.Name == "default") {
-			want = s.secretName
-		}
-		if err := r.syncServiceAccount(ctx, psName, sa, want); err != nil {
-			errs = append(errs, fmt.Errorf("service account %s: %w", key, err))
-		}
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+		work = make(chan string)
+	)
+	for range min(fanOutWorkers, max(len(candidates), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for key := range work {
+				sa := candidates[key]
+				want := ""
+				if s.saMode != docrv1.ServiceAccountsNone && holds[sa.Namespace] && (s.saMode == docrv1.ServiceAccountsAll || sa.Name == "default") {
+					want = s.secretName
+				}
+				if err := r.syncServiceAccount(ctx, psName, sa, want); err != nil {
+					mu.Lock()
+					errs = append(errs, fmt.Errorf("service account %s: %w", key, err))
+					mu.Unlock()
+				}
+			}
+		}()
 	}
+	for key := range candidates {
+		work <- key
+	}
+	close(work)
+	wg.Wait()
 	if len(errs) > 0 {
 		return errs[0]
 	}

@@ -65,7 +65,7 @@ func TestFanOutFiftyNamespacesOneMint(t *testing.T) {
 	late := h.id + "-late"
 	h.create(&corev1.Namespace{ObjectMeta: metaName(late, map[string]string{"test": h.id})})
 	h.waitFor("Secret in the new namespace", func() (bool, error) { return h.secret(late, "docr-example") != nil, nil })
-	h.create(&corev1.ServiceAccount{ObjectMeta: metaName2(late, "default")})
+	h.create(&corev1.ServiceAccount{ObjectMeta: namespacedMeta(late, "default")})
 	h.waitFor("entry on the new namespace's default service account", func() (bool, error) {
 		sa := h.serviceAccount(late, "default")
 		return len(sa.ImagePullSecrets) == 1 && sa.ImagePullSecrets[0].Name == "docr-example", nil
