@@ -217,3 +217,22 @@ func TestRateLimitResetIsHonoured(t *testing.T) {
 		t.Errorf("%d requests, want 2", n)
 	}
 }
+
+// TestTokenSecretElsewhereAppears: a token Secret outside the controller's
+// namespace is not watched (the cache holds no such Secrets); once it
+// exists, the next look after the backoff finds it.
+func TestTokenSecretElsewhereAppears(t *testing.T) {
+	h := newHarness(t)
+	ns := h.namespaces(1, nil)[0]
+	h.start(h.config())
+	ps := h.pullSecret()
+	ps.Spec.TokenSecretRef = docrv1.TokenSecretRef{Namespace: ns, Name: "do-token"}
+	h.apply(ps)
+	h.waitReady(h.id, metav1.ConditionFalse, ReasonTokenMissing)
+	h.create(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "do-token"}, Data: map[string][]byte{"token": []byte(h.fake.Token)}})
+	h.step(DefaultBaseDelay)
+	h.waitNamespaces(h.id, 1)
+	if n := len(h.mints()); n != 1 {
+		t.Errorf("minted %d, want 1", n)
+	}
+}

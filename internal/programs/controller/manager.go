@@ -110,9 +110,10 @@ func NewManager(restConfig *rest.Config, cfg Config) (manager.Manager, error) {
 	registerMetrics()
 	rc := rest.CopyConfig(restConfig)
 	if rc.QPS == 0 {
-		// A fan-out to many namespaces is many writes; the API server's
-		// priority and fairness protects it.
-		rc.QPS, rc.Burst = 100, 200
+		// No client-side throttling (controller-runtime's own default): a
+		// fan-out keeps at most fanOutWorkers writes in flight, and the API
+		// server's priority and fairness protects it.
+		rc.QPS = -1
 	}
 	managed := labels.SelectorFromSet(labels.Set{LabelManagedBy: ManagedBy})
 	opts := ctrl.Options{

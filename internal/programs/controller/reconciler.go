@@ -288,12 +288,15 @@ func (r *Reconciler) credential(ctx context.Context, ps *docrv1.PullSecret, s sp
 		}
 		return c, f
 	}
+	id := string(ps.UID)
 	token, tokenVersion, f := r.token(ctx, s)
 	if f != nil {
+		// Look again after a backoff: a token Secret outside the
+		// controller's namespace is not watched.
+		f.retry = r.mints.fail(id, "no token", now, r.policy, 0)
 		return fallback(f)
 	}
 	inputs := strings.Join([]string{s.registry, strconv.FormatBool(s.readWrite), s.expiry.String(), tokenVersion}, "|")
-	id := string(ps.UID)
 	if until, blocked := r.mints.blocked(id, inputs, now); blocked {
 		// Reuse without minting; a mint waits for the backoff.
 		if cur := rec.data.Current; cur != nil && cur.Registry == s.registry && cur.ReadWrite == s.readWrite && now.Before(cur.ExpiresAt.Add(-s.renewBefore)) {
