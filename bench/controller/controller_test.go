@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -18,6 +19,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -228,16 +231,84 @@ func BenchmarkRSS(b *testing.B) {
 		b.Run(fmt.Sprintf("unrelated=%d", extra), func(b *testing.B) {
 			for range b.N {
 				b.StopTimer()
-				rss, hwm := rssRun(b, bin, extra)
+				rss, hwm, ctlRSS := rssRun(b, bin, extra)
 				b.ReportMetric(float64(rss)/(1<<20), "rss-MiB")
 				b.ReportMetric(float64(hwm)/(1<<20), "peak-rss-MiB")
+				b.ReportMetric(float64(ctlRSS)/(1<<20), "control-rss-MiB")
 				b.ReportMetric(0, "ns/op") // memory, not time
 			}
 		})
 	}
 }
 
-func rssRun(b *testing.B, bin string, extra int) (rss, hwm int64) {
+// envControl names the kubeconfig of TestCacheAllSecretsControl.
+const envControl = "DOCR_BENCH_CONTROL_KUBECONFIG"
+
+// TestCacheAllSecretsControl is the control of BenchmarkRSS, run by it as
+// a child process: an informer cache of every Secret, namespace and
+// service account of the cluster (what a controller without label-selected
+// Secrets would hold). It prints "synced" and waits for stdin to close.
+func TestCacheAllSecretsControl(t *testing.T) {
+	path := os.Getenv(envControl)
+	if path == "" {
+		t.Skip("run by BenchmarkRSS")
+	}
+	cfg, err := clientcmd.BuildConfigFromFlags("", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scheme, err := ctl.NewScheme()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := cache.New(cfg, cache.Options{Scheme: scheme, DefaultTransform: cache.TransformStripManagedFields()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for _, o := range []client.Object{&corev1.Secret{}, &corev1.Namespace{}, &corev1.ServiceAccount{}} {
+		if _, err := c.GetInformer(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	go func() { _ = c.Start(ctx) }()
+	if !c.WaitForCacheSync(ctx) {
+		t.Fatal("cache not synced")
+	}
+	fmt.Println("synced")
+	_, _ = io.Copy(io.Discard, os.Stdin)
+}
+
+// controlRSS runs TestCacheAllSecretsControl in a child process against
+// the cluster of kubeconfig and returns its RSS once synced.
+func controlRSS(b *testing.B, kubeconfig string) int64 {
+	b.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCacheAllSecretsControl$", "-test.v")
+	cmd.Env = append(os.Environ(), envControl+"="+kubeconfig)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = stdin.Close(); _ = cmd.Wait() }()
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if sc.Text() == "synced" {
+			return procStatus(b, cmd.Process.Pid, "VmRSS:")
+		}
+	}
+	b.Fatal("the control process ended before its cache synced")
+	return 0
+}
+
+func rssRun(b *testing.B, bin string, extra int) (rss, hwm, control int64) {
 	env := startEnv(b)
 	defer func() { _ = env.Stop() }()
 	fake := docrtest.NewServer(b, docrtest.WithSelfRegistryHost(), docrtest.WithRateLimit(0, 0))
@@ -258,7 +329,8 @@ func rssRun(b *testing.B, bin string, extra int) (rss, hwm int64) {
 		b.Fatal(err)
 	}
 	waitConverged(b, env.Client, "rss", namespaces)
-	return procStatus(b, cmd.Process.Pid, "VmRSS:"), procStatus(b, cmd.Process.Pid, "VmHWM:")
+	rss, hwm = procStatus(b, cmd.Process.Pid, "VmRSS:"), procStatus(b, cmd.Process.Pid, "VmHWM:")
+	return rss, hwm, controlRSS(b, kubeconfig)
 }
 
 // procStatus reads a kB field of /proc/<pid>/status, in bytes.
