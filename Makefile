@@ -8,6 +8,9 @@ GO          ?= go
 GOTOOLCHAIN ?= auto
 export GOTOOLCHAIN
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# controller-gen writes docr-controller's CRD (deploy/crd.yaml) and the
+# deepcopy code of api/v1alpha1 from the Go types; pinned like staticcheck.
+CONTROLLER_GEN ?= $(GO) run sigs.k8s.io/controller-tools/cmd/controller-gen@v0.23.0
 # The upstream checkout the committed spec was extracted from, as pinned in
 # spec/upstream.txt (its one non-comment line; make bump rewrites it, and the
 # tests read it too). Override with UPSTREAM=/path/to/digitalocean/openapi for
@@ -15,13 +18,16 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 PINNED      := $(shell sed -n '/^[^\#]/{p;q;}' spec/upstream.txt)
 UPSTREAM    ?= $(PINNED)
 
-.PHONY: compat kubeletcompat fakeapiprocess ociconformance soak bench-build bench test-stress all generate spec spec-diff bump test-bump check-generated check-spec fmt-check vet staticcheck lint test test-race vuln fuzz fuzz-short
+.PHONY: kubeassets bench-controller compat kubeletcompat fakeapiprocess ociconformance soak bench-build bench test-stress all generate spec spec-diff bump test-bump check-generated check-spec fmt-check vet staticcheck lint test test-race vuln fuzz fuzz-short
 
 all: test
 
-## generate: regenerate gen/ (client), docrtest/internal/server and docrtest/internal/embeddedspec from spec/
+## generate: regenerate gen/ (client), docrtest/internal/server and docrtest/internal/embeddedspec from spec/, and the controller's CRD and deepcopy code from api/v1alpha1
 generate:
 	$(GO) generate ./...
+	$(CONTROLLER_GEN) object paths=./api/...
+	$(CONTROLLER_GEN) crd paths=./api/... output:crd:stdout > deploy/crd.yaml.tmp
+	mv deploy/crd.yaml.tmp deploy/crd.yaml
 
 ## spec: extract spec/registry.yaml from the pinned snapshot (overlay guards first), then regenerate
 spec:
@@ -45,7 +51,7 @@ test-bump:
 	DOCR_TEST_BUMP=1 $(GO) test -count=1 -timeout 30m -run 'TestUpstreamWatch' ./internal/buildtools/specextract
 
 # GENERATED: what make generate writes (and the spec it reads).
-GENERATED   := gen docrtest/internal/server docrtest/internal/embeddedspec spec
+GENERATED   := gen docrtest/internal/server docrtest/internal/embeddedspec spec api/v1alpha1/zz_generated.deepcopy.go deploy/crd.yaml
 
 ## check-generated: regenerate from spec/ and fail on any difference (needs no ../shared)
 check-generated: generate
@@ -53,7 +59,7 @@ check-generated: generate
 		echo "generated code is stale or edited by hand; run make generate and commit:"; \
 		git status --porcelain -- $(GENERATED); git --no-pager diff --stat -- $(GENERATED); exit 1; \
 	fi
-	@echo "check-generated: gen/, docrtest/internal/server and docrtest/internal/embeddedspec match spec/"
+	@echo "check-generated: gen/, docrtest/internal/server and docrtest/internal/embeddedspec match spec/; the CRD and deepcopy code match api/v1alpha1"
 
 ## check-spec: the committed spec equals a fresh extraction of the pinned snapshot (skipped when absent)
 check-spec:
@@ -74,8 +80,17 @@ staticcheck:
 
 lint: fmt-check vet staticcheck
 
-test-race:
-	$(GO) test -race ./...
+# KUBEASSETS prints the folder holding kube-apiserver and etcd, building them
+# first if this machine has not yet (see make kubeassets).
+KUBEASSETS  := bash internal/testsupport/kubeassets/build.sh
+
+## kubeassets: build kube-apiserver and etcd for docr-controller's envtest tests into ~/.cache/docr-testtools/kubeassets, once per machine (10-20 minutes of CPU the first time, then instant)
+kubeassets:
+	@$(KUBEASSETS) >/dev/null
+
+# The envtest tests fail (rather than skip) without the binaries here.
+test-race: kubeassets
+	KUBEBUILDER_ASSETS="$$($(KUBEASSETS))" DOCR_REQUIRE_ENVTEST=1 $(GO) test -race -timeout 30m ./...
 
 ## compat: godo, a client docr did not write, against the fake API (separate module)
 compat:
@@ -102,13 +117,19 @@ ociconformance:
 soak:
 	cd $(FAKEPROC) && $(GO) test -count=1 -v -run '^TestSoak$$' ./...
 
-## bench-build: the benchmark module compiles and its assertions hold (no timing)
+## bench-build: the benchmark modules compile and their assertions hold (no timing)
 bench-build:
 	cd bench && $(GO) vet ./... && $(STATICCHECK) ./... && $(GO) test -run 'Test' -bench '^$$' ./...
+	cd bench/controller && $(GO) vet ./... && $(STATICCHECK) ./... && $(GO) test -run 'Test' -bench '^$$' ./...
 
-## bench: the benchmarks against raw net/http, godo and docker/cli; writes BENCHMARKS.md (~10 min)
+## bench: the benchmarks against raw net/http, godo and docker/cli, then docr-controller's; writes BENCHMARKS.md (~30 min)
 bench:
 	cd bench && ./run.sh
+	$(MAKE) bench-controller
+
+## bench-controller: docr-controller's benchmarks on a real API server; writes their section of BENCHMARKS.md (~10 min)
+bench-controller: kubeassets
+	cd bench/controller && ./run.sh
 
 ## test: the whole suite: lint, race tests, generated-code and spec checks, godo compatibility
 test: lint test-race check-generated check-spec test-bump compat kubeletcompat fakeapiprocess bench-build

@@ -203,6 +203,20 @@ func WithPerPage(n int) Option {
 	}
 }
 
+// WithClock sets the clock the Client dates by (default time.Now): the
+// ExpiresAt of the credentials it mints and the Retry-After dates it
+// waits for. Programs whose tests move time (a controller's renewal)
+// share their clock with it.
+func WithClock(now func() time.Time) Option {
+	return func(s *settings) error {
+		if now == nil {
+			return errors.New("docr: WithClock: nil clock")
+		}
+		s.Clock.Now = now
+		return nil
+	}
+}
+
 // withClock replaces time for tests.
 func withClock(c transport.Clock) Option {
 	return func(s *settings) error {

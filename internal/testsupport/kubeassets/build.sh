@@ -4,8 +4,8 @@
 # folder (what KUBEBUILDER_ASSETS names). A second run finds the binaries and
 # returns at once. Concurrent runs wait for the first (flock).
 #
-#   DOCR_KUBEASSETS_CACHE  the parent folder (default: $XDG_CACHE_HOME/docr/kubeassets,
-#                          else ~/.cache/docr/kubeassets)
+#   DOCR_KUBEASSETS_CACHE  the parent folder (default: $XDG_CACHE_HOME/docr-testtools/kubeassets,
+#                          else ~/.cache/docr-testtools/kubeassets)
 #
 # Cost on a fresh 2-core machine: about 10-20 minutes of CPU and 2.7 GB of Go
 # build cache, once; see README.md in this folder.
@@ -18,7 +18,7 @@ k8s=$(go list -m -f '{{.Version}}' k8s.io/kubernetes)
 etcd=$(go list -m -f '{{.Version}}' go.etcd.io/etcd/server/v3)
 sum=$(cat go.mod go.sum build.sh | sha256sum | cut -c1-12)
 gover=$(go env GOVERSION)
-parent="${DOCR_KUBEASSETS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/docr/kubeassets}"
+parent="${DOCR_KUBEASSETS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/docr-testtools/kubeassets}"
 dir="$parent/k8s-$k8s-etcd-$etcd-$gover-$sum"
 if [ -x "$dir/kube-apiserver" ] && [ -x "$dir/etcd" ]; then
 	echo "$dir"

@@ -6,4 +6,8 @@
 // needs: kubesecret, dockerconfig and YAML libraries. Each would cost every
 // pull its start-up time and binary size for code that the program never
 // runs.
+//
+// Neither they nor the library packages (facade, dockerconfig, kubesecret,
+// gen) may link what docr-controller is built on: the Kubernetes client
+// libraries (k8s.io/...), controller-runtime and the Prometheus client.
 package leandeps

@@ -32,6 +32,10 @@ var forbidden = []struct{ path, why string }{
 	{"gopkg.in/yaml.v3", "a YAML library"},
 	{"sigs.k8s.io/yaml", "a YAML library"},
 	{"sigs.k8s.io/yaml/", "a YAML library"},
+	{"k8s.io/", "Kubernetes client libraries (the controller's)"},
+	{"sigs.k8s.io/controller-runtime", "controller-runtime (the controller's)"},
+	{"sigs.k8s.io/controller-runtime/", "controller-runtime (the controller's)"},
+	{"github.com/prometheus/", "Prometheus client (the controller's)"},
 }
 
 // cliOnly are the forbidden entries that the docr command's own package
@@ -136,6 +140,11 @@ func TestPerPullProgramsStayLean(t *testing.T) {
 		{pkg: "cmd/docr-credential-provider", optional: true},
 		{pkg: "internal/programs/credhelper"},
 		{pkg: "internal/programs/cli", allowed: cliOnly},
+		// The library packages: what every importer of docr links.
+		{pkg: "facade"},
+		{pkg: "dockerconfig", allowed: []string{"dockerconfig (config.json and credential stores, for docr login)"}},
+		{pkg: "kubesecret", allowed: []string{"kubesecret (Kubernetes Secrets, for docr kubernetes-manifest)", "a YAML library"}},
+		{pkg: "gen"},
 		{pkg: "docrtest", allowed: []string{"the fake API", "kin-openapi (the fake's validator)", "jsonschema (about 9 ms and 21,000 allocations of init)", "net/http/httptest (test servers)", "a YAML library"}},
 	}
 	for _, tc := range tests {
@@ -171,6 +180,19 @@ func TestCheckCatchesTheFake(t *testing.T) {
 	for _, why := range []string{"kin-openapi (the fake's validator)", "jsonschema (about 9 ms and 21,000 allocations of init)"} {
 		if !slices.ContainsFunc(got, func(v string) bool { return strings.HasPrefix(v, why+": ") }) {
 			t.Errorf("violations of cmd/docr = %q, want one for %s", got, why)
+		}
+	}
+}
+
+// TestCheckCatchesTheController is the control for the controller's
+// libraries: docr-controller links them, and the check must see it.
+func TestCheckCatchesTheController(t *testing.T) {
+	t.Parallel()
+	root := moduleRoot(t)
+	got := violations(deps(t, root, "./cmd/docr-controller"), module+"/cmd/docr-controller")
+	for _, why := range []string{"Kubernetes client libraries (the controller's)", "controller-runtime (the controller's)", "Prometheus client (the controller's)"} {
+		if !slices.ContainsFunc(got, func(v string) bool { return strings.HasPrefix(v, why+": ") }) {
+			t.Errorf("violations of cmd/docr-controller = %q, want one for %s", got, why)
 		}
 	}
 }
