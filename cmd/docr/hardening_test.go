@@ -314,7 +314,7 @@ func TestHardeningDockerConfigWinsOverHome(t *testing.T) {
 }
 
 // Case 15: the credential helper's cache. An expired entry, or one within
-// five minutes of expiring, is never served (even when its credential would
+// its renewal window (ten minutes for an hour) of expiring, is never served (even when its credential would
 // still work); a corrupt or wrongly shaped cache, or one with a lax mode, is
 // ignored and replaced by a 0600 file in a 0700 directory; a cache that
 // cannot be written does not stop the helper from answering.

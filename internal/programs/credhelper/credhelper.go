@@ -9,7 +9,8 @@
 // credentials.Helper served by credentials.HandleCommand.
 //
 //   - get is a [facade.Source]: it mints a short-lived credential on demand
-//     and reuses it until five minutes before it expires. Between processes
+//     and reuses it until facade.DefaultRenewBefore its expiry (ten minutes
+//     for the default hour), the one renewal rule. Between processes
 //     it is kept in a file cache (a [facade.Cache] and [facade.Locker])
 //     under the Source's key, which holds a fingerprint of the API origin
 //     and token: a credential minted with one token is never served for
@@ -68,9 +69,6 @@ const (
 	// maxExpiry bounds EnvExpiry: the helper never mints long-lived
 	// credentials, and no cached entry may expire later than this from now.
 	maxExpiry = 24 * time.Hour
-	// reuseMargin: a cached credential is served until this long before
-	// it expires.
-	reuseMargin = 5 * time.Minute
 	// requestTimeout and attempts bound how long docker pull waits on an
 	// unreachable API: at most about 2 x 15 s plus one backoff.
 	requestTimeout = 15 * time.Second

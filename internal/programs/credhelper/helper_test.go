@@ -341,7 +341,7 @@ func TestMaximumLifetimeBoundary(t *testing.T) {
 }
 
 // The reuse window, by the injected clock: a credential is served until
-// five minutes before it expires, then renewed; read-only and read-write
+// facade.DefaultRenewBefore its expiry (ten minutes for an hour), then renewed; read-only and read-write
 // credentials are cached apart; erase revokes only what has not expired.
 // (The facade computes expiries by the real time: the test moves the
 // helper's clock only forward from the mints it checks.)
@@ -359,14 +359,14 @@ func TestReuseWindowAndExpiry(t *testing.T) {
 		t.Fatal("the read-only credential was lost")
 	}
 
-	w.advance(54 * time.Minute) // six minutes left
+	w.advance(49 * time.Minute) // eleven minutes left
 	if r := w.get(); r != first || len(minted(w.srv)) != 2 {
-		t.Fatal("a credential with six minutes left was not reused")
+		t.Fatal("a credential with eleven minutes left was not reused")
 	}
-	w.advance(2 * time.Minute) // four minutes left: inside the margin
+	w.advance(2 * time.Minute) // nine minutes left: inside the window
 	second := w.get()
 	if second == first || len(minted(w.srv)) != 3 {
-		t.Fatal("a credential with four minutes left was reused")
+		t.Fatal("a credential with nine minutes left was reused")
 	}
 	b, err := os.ReadFile(w.cacheFile())
 	if err != nil {
@@ -389,17 +389,20 @@ func TestReuseWindowAndExpiry(t *testing.T) {
 	}
 }
 
-// A credential that lives no longer than the reuse margin is never reused.
-func TestShortLivedCredentialsAreNotReused(t *testing.T) {
+// A short-lived credential is reused for half its life at least: two
+// minutes, renewed one minute before it expires (facade.DefaultRenewBefore).
+func TestShortLivedCredentialsAreReusedHalfTheirLife(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	w.set(EnvExpiry, "300")
-	if a, b := w.get(), w.get(); a == b || len(minted(w.srv)) != 2 {
-		t.Error("a five-minute credential was reused")
+	w.set(EnvExpiry, "120")
+	a := w.get()
+	w.advance(59 * time.Second)
+	if b := w.get(); a != b || len(minted(w.srv)) != 1 {
+		t.Error("a two-minute credential with 61 s left was not reused")
 	}
-	w.set(EnvExpiry, "301")
-	if a, b := w.get(), w.get(); a != b || len(minted(w.srv)) != 3 {
-		t.Error("a credential with more than five minutes left was not reused")
+	w.advance(time.Second)
+	if c := w.get(); c == a || len(minted(w.srv)) != 2 {
+		t.Error("a two-minute credential with 60 s left was reused")
 	}
 }
 

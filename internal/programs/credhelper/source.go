@@ -68,13 +68,6 @@ func cacheOn(getenv func(string) string) (bool, error) {
 	return false, fmt.Errorf("%s must be on or off", EnvCache)
 }
 
-// renewBefore is the Source's renewal window: the reuse margin, and for
-// credentials that live no longer than that, all their life (each get
-// mints).
-func renewBefore(expiry time.Duration) time.Duration {
-	return min(reuseMargin, expiry-time.Nanosecond)
-}
-
 // credential returns the registry host's credential: from the Source,
 // which serves it from the cache or mints.
 func (h *helper) credential(host string) (facade.Credential, error) {
@@ -89,7 +82,6 @@ func (h *helper) credential(host string) (facade.Credential, error) {
 	var cache *fileCache
 	opts := facade.SourceOptions{
 		Request:     facade.CredentialsRequest{ReadWrite: s.readWrite, Expiry: s.expiry},
-		RenewBefore: renewBefore(s.expiry),
 		Host:        host,
 		// The helper's credentials are short-lived: one the cache could
 		// not keep is served all the same, with a warning.
