@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"github.com/docr-dev/docr/docrtest/internal/server"
+	"github.com/docr-dev/docr/facade"
 )
 
 // DefaultRegistryHost is the host the fake names in the auths map of the
 // Docker credentials it issues, unless [WithRegistryHost] or
 // [WithSelfRegistryHost] says otherwise.
-const DefaultRegistryHost = "registry.digitalocean.com"
+const DefaultRegistryHost = facade.DefaultRegistryHost
 
 // Scopes a token can hold (see [WithScopedToken]). They are the scopes the
 // spec's security requirements name.

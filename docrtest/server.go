@@ -28,6 +28,7 @@ import (
 
 	"github.com/docr-dev/docr/docrtest/internal/server"
 	"github.com/docr-dev/docr/docrtest/ociregistry"
+	"github.com/docr-dev/docr/facade"
 	"github.com/docr-dev/docr/gen"
 	"github.com/getkin/kin-openapi/routers"
 )
@@ -238,8 +239,8 @@ func Serve(ctx context.Context, addr string, out io.Writer, opts ...Option) erro
 		// heap near what the registry holds, not twice that.
 		debug.SetMemoryLimit(c + ServeMemoryHeadroom)
 	}
-	if _, err := fmt.Fprintf(out, "DIGITALOCEAN_API_URL=%s\nDIGITALOCEAN_TOKEN=%s\nDOCR_REGISTRY_HOST=%s\nDOCR_REVOKE_URL=%s/v1/oauth/revoke\n",
-		s.URL, s.Token, s.RegistryHost(), s.URL); err != nil {
+	if _, err := fmt.Fprintf(out, "%s=%s\n%s=%s\n%s=%s\n%s=%s/v1/oauth/revoke\n",
+		facade.EnvAPIURL, s.URL, facade.EnvToken, s.Token, facade.EnvRegistryHost, s.RegistryHost(), facade.EnvRevokeURL, s.URL); err != nil {
 		return fmt.Errorf("docrtest: %w", err)
 	}
 	<-ctx.Done()

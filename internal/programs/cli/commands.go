@@ -16,6 +16,7 @@ import (
 	"github.com/docr-dev/docr/dockerconfig"
 	"github.com/docr-dev/docr/facade"
 	"github.com/docr-dev/docr/internal/minted"
+	"github.com/docr-dev/docr/internal/programs/credhelper"
 	"github.com/docr-dev/docr/kubesecret"
 )
 
@@ -73,7 +74,7 @@ func (a *app) login(ctx context.Context, o loginOptions) error {
 	if o.helper {
 		for _, f := range []string{"read-only", "expiry-seconds", "never-expire"} {
 			if isSet(o.expiry.fs, f) {
-				return usagef("--helper cannot be combined with --%s: the helper mints credentials on demand (see DOCR_HELPER_EXPIRY_SECONDS and DOCR_HELPER_READ_WRITE)", f)
+				return usagef("--helper cannot be combined with --%s: the helper mints credentials on demand (see %s and %s)", f, credhelper.EnvExpiry, credhelper.EnvReadWrite)
 			}
 		}
 		return a.loginHelper(ctx, o)

@@ -40,7 +40,7 @@ const fanOutWorkers = 8
 func dockerConfigFor(c *facade.Credentials, host string) ([]byte, error) {
 	entry, ok := c.Config.Auths[host]
 	if !ok {
-		return nil, fmt.Errorf("the API's credentials are not for %s (set DOCR_REGISTRY_HOST to the registry host)", host)
+		return nil, fmt.Errorf("the API's credentials are not for %s (set %s to the registry host)", host, facade.EnvRegistryHost)
 	}
 	return json.Marshal(facade.DockerConfig{Auths: map[string]facade.Credential{host: entry}})
 }

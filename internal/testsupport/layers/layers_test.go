@@ -39,7 +39,7 @@ var allowed = map[string][]string{
 	"program":      {"library", "api types", "fake"},
 	"command":      {"program", "library", "api types"},
 	"build tool":   {"library"},
-	"test support": {"library"},
+	"test support": {"library", "api types", "fake"},
 }
 
 func TestLayers(t *testing.T) {
