@@ -81,8 +81,8 @@ func (h *helper) credential(host string) (facade.Credential, error) {
 	}
 	var cache *fileCache
 	opts := facade.SourceOptions{
-		Request:     facade.CredentialsRequest{ReadWrite: s.readWrite, Expiry: s.expiry},
-		Host:        host,
+		Request: facade.CredentialsRequest{ReadWrite: s.readWrite, Expiry: s.expiry},
+		Host:    host,
 		// The helper's credentials are short-lived: one the cache could
 		// not keep is served all the same, with a warning.
 		KeepUnstored: true,
