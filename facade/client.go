@@ -203,10 +203,8 @@ func WithPerPage(n int) Option {
 	}
 }
 
-// WithClock sets the clock the Client dates by (default time.Now): the
-// ExpiresAt of the credentials it mints and the Retry-After dates it
-// waits for. Programs whose tests move time (a controller's renewal)
-// share their clock with it.
+// WithClock sets the clock (default time.Now) of the ExpiresAt it computes
+// and the Retry-After dates it waits for, for tests that move time.
 func WithClock(now func() time.Time) Option {
 	return func(s *settings) error {
 		if now == nil {

@@ -16,13 +16,11 @@ import (
 	"github.com/docr-dev/docr/internal/transport"
 )
 
-// DefaultSourceExpiry is the lifetime of the credentials a [Source] mints
-// when its request sets no Expiry.
+// DefaultSourceExpiry is what a [Source] mints for when no Expiry is set.
 const DefaultSourceExpiry = time.Hour
 
-// ErrCredentialsNotFound is returned by [Source.Get] and
-// [Source.Credential] for a server the source does not serve. Its message
-// is the one of the Docker credential helper protocol.
+// ErrCredentialsNotFound answers a server a [Source] does not serve, in the
+// words of the Docker credential helper protocol.
 var ErrCredentialsNotFound = errors.New("credentials not found in native keychain")
 
 // Cache keeps a [Source]'s credentials between processes (the next docker
@@ -66,9 +64,8 @@ type SourceOptions struct {
 	Now func() time.Time
 }
 
-// DefaultRenewBefore is the renewal window for credentials that live for
-// expiry: a sixth of it, from one to fifteen minutes, and at most half of
-// it (one hour: ten minutes before they expire).
+// DefaultRenewBefore is the renewal window of a lifetime: a sixth of it,
+// from one to fifteen minutes, at most half of it (an hour: ten minutes).
 func DefaultRenewBefore(expiry time.Duration) time.Duration {
 	return min(max(expiry/6, time.Minute), 15*time.Minute, expiry/2)
 }
@@ -137,17 +134,15 @@ func (c *Credentials) onlyFor(host string) error {
 	return nil
 }
 
-// Key is the key the Source's credentials are cached under: the registry
-// host, the registry, the access mode and a fingerprint (a SHA-256) of the
-// API origin and token. It never holds the token.
+// Key is the cache key: registry host, registry, access and a SHA-256
+// fingerprint of the API origin and token, never the token itself.
 func (s *Source) Key() string { return s.k.Key() }
 
 // Host is the registry host the Source serves.
 func (s *Source) Host() string { return s.host }
 
-// Credentials returns the current credentials, minting new ones when there
-// are none or they expire within RenewBefore. A mint that fails returns
-// the error and leaves the current credentials in place.
+// Credentials returns the current credentials, minting when there are none
+// or they expire within RenewBefore; a failed mint leaves them in place.
 func (s *Source) Credentials(ctx context.Context) (*Credentials, error) {
 	if ctx == nil {
 		return nil, fmt.Errorf("%w: nil context", ErrInvalidRequest)
@@ -171,12 +166,9 @@ func (s *Source) Credential(ctx context.Context, serverURL string) (Credential, 
 	return c, nil
 }
 
-// ServerHost is the registry host a server URL names, as Docker and
-// go-containerregistry pass it to a credential helper
-// ("registry.digitalocean.com", "https://registry.digitalocean.com/v2/"):
-// host and port, read by docker-credential-helpers' registryurl.Parse,
-// with A-Z lowered and nothing else folded, so that no look-alike matches.
-// ok is false when serverURL names no host.
+// ServerHost is the host (and port) of a server URL as Docker passes it to
+// a credential helper, by docker-credential-helpers' registryurl.Parse,
+// with A-Z lowered and nothing else folded; ok is false for no host.
 func ServerHost(serverURL string) (host string, ok bool) {
 	u, err := registryurl.Parse(strings.TrimSpace(serverURL))
 	if err != nil {
