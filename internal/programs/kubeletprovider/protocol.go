@@ -144,10 +144,12 @@ func DecodeRequest(data []byte) (*Request, error) {
 	case "":
 		return nil, fmt.Errorf("%w: apiVersion is missing", ErrUnsupportedVersion)
 	default:
-		return nil, fmt.Errorf("%w: apiVersion %s (want %s or %s)", ErrUnsupportedVersion, quoteShort(req.APIVersion), APIVersionV1, APIVersionV1beta1)
+		// The value itself is not repeated: nothing a request carries is
+		// echoed but the image.
+		return nil, fmt.Errorf("%w: apiVersion is neither %s nor %s", ErrUnsupportedVersion, APIVersionV1, APIVersionV1beta1)
 	}
 	if req.Kind != KindRequest {
-		return nil, fmt.Errorf("%w: kind %s (want %s)", ErrUnsupportedVersion, quoteShort(req.Kind), KindRequest)
+		return nil, fmt.Errorf("%w: kind is not %s", ErrUnsupportedVersion, KindRequest)
 	}
 	if req.Image == "" {
 		return nil, fmt.Errorf("%w: image is missing", ErrBadRequest)
