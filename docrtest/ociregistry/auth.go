@@ -132,11 +132,11 @@ func (g *Registry) verify(tok string, now time.Time) (claims, bool) {
 	if i < 0 || !strings.HasPrefix(tok, jwtHeader+".") {
 		return c, false
 	}
-	sig, err := base64.RawURLEncoding.DecodeString(tok[i+1:])
+	sig, err := base64.RawURLEncoding.Strict().DecodeString(tok[i+1:])
 	if err != nil || !hmac.Equal(sig, g.sign(tok[:i])) {
 		return c, false
 	}
-	payload, err := base64.RawURLEncoding.DecodeString(tok[len(jwtHeader)+1 : i])
+	payload, err := base64.RawURLEncoding.Strict().DecodeString(tok[len(jwtHeader)+1 : i])
 	if err != nil || json.Unmarshal(payload, &c) != nil {
 		return c, false
 	}
