@@ -129,7 +129,9 @@ func (g *Registry) verify(tok string, now time.Time) (claims, bool) {
 		return c, false
 	}
 	i := strings.LastIndexByte(tok, '.')
-	if i < 0 || !strings.HasPrefix(tok, jwtHeader+".") {
+	// Go's base64 decoders skip \r and \n: refuse them, so that no second
+	// spelling of a token verifies.
+	if i < 0 || !strings.HasPrefix(tok, jwtHeader+".") || strings.ContainsAny(tok, "\r\n") {
 		return c, false
 	}
 	sig, err := base64.RawURLEncoding.Strict().DecodeString(tok[i+1:])
