@@ -135,8 +135,8 @@ bench-controller: kubeassets
 test: lint test-race check-generated check-spec test-bump compat kubeletcompat fakeapiprocess bench-build
 
 ## test-stress: go test -race ./... STRESS_N times (default 5) with every core busy; not in CI
-test-stress:
-	GO=$(GO) bash internal/buildtools/scripts/stress.sh
+test-stress: kubeassets
+	KUBEBUILDER_ASSETS="$$(bash internal/testsupport/kubeassets/build.sh)" DOCR_REQUIRE_ENVTEST=1 GO=$(GO) bash internal/buildtools/scripts/stress.sh
 
 FUZZTIME ?= 60s
 
