@@ -330,6 +330,21 @@ func (h *harness) waitNamespaces(name string, n int) *docrv1.PullSecret {
 	return ps
 }
 
+// waitRotated waits, as waitNamespaces does, for a status that reports a
+// rotation after before's: a rotation changes no generation, so the status
+// of the credential it replaced would otherwise pass the wait.
+func (h *harness) waitRotated(name string, n int, before *docrv1.PullSecret) *docrv1.PullSecret {
+	h.t.Helper()
+	var ps *docrv1.PullSecret
+	h.waitFor(fmt.Sprintf("PullSecret %s rotated after %v, ready in %d namespaces", name, before.Status.RotatedAt, n), func() (bool, error) {
+		ps = h.get(name)
+		c := meta.FindStatusCondition(ps.Status.Conditions, ConditionReady)
+		return c != nil && c.Status == metav1.ConditionTrue && int(ps.Status.Namespaces) == n &&
+			ps.Status.RotatedAt != nil && before.Status.RotatedAt != nil && ps.Status.RotatedAt.After(before.Status.RotatedAt.Time), nil
+	})
+	return ps
+}
+
 // secret reads ns/name; nil if it does not exist.
 func (h *harness) secret(ns, name string) *corev1.Secret {
 	h.t.Helper()

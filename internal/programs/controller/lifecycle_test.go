@@ -83,9 +83,11 @@ func TestRotationRevokesReplacedCredential(t *testing.T) {
 		}
 		return true, nil
 	})
-	second := h.waitNamespaces(h.id, 3)
-	if !second.Status.RotatedAt.After(first.Status.RotatedAt.Time) {
-		t.Errorf("rotatedAt %v not after %v", second.Status.RotatedAt, first.Status.RotatedAt)
+	second := h.waitRotated(h.id, 3, first)
+	// The clock runs with the wall clock between steps: the rotation is
+	// due 40 minutes after the first mint, and comes within seconds of it.
+	if got := second.Status.RotatedAt.Sub(first.Status.RotatedAt.Time); got < 40*time.Minute || got > 45*time.Minute {
+		t.Errorf("rotatedAt %v is %v after %v, want 40m (renewBefore 20m of 1h)", second.Status.RotatedAt, got, first.Status.RotatedAt)
 	}
 	if h.issued(old.Password).Revoked {
 		t.Fatal("the replaced credential was revoked at once, before revokeAfter")
@@ -290,13 +292,13 @@ func TestDeletionCleansUp(t *testing.T) {
 	ps := h.pullSecret()
 	ps.Spec.Expiry, ps.Spec.RenewBefore = duration(time.Hour), duration(20*time.Minute)
 	h.apply(ps)
-	h.waitNamespaces(h.id, 2)
-	if got := h.get(h.id).Finalizers; !slices.Contains(got, Finalizer) {
+	first := h.waitNamespaces(h.id, 2)
+	if got := first.Finalizers; !slices.Contains(got, Finalizer) {
 		t.Fatalf("finalizers = %v, want %s", got, Finalizer)
 	}
 	h.step(40 * time.Minute) // a rotation: one current, one pending
 	h.waitFor("a rotation", func() (bool, error) { return len(h.mints()) == 2, nil })
-	h.waitNamespaces(h.id, 2)
+	h.waitRotated(h.id, 2, first)
 
 	h.deletePullSecret(h.id)
 	for _, ns := range nss {
@@ -330,11 +332,11 @@ func TestRestartResumesFromRecord(t *testing.T) {
 	ps := h.pullSecret()
 	ps.Spec.Expiry, ps.Spec.RenewBefore, ps.Spec.RevokeAfter = duration(time.Hour), duration(20*time.Minute), duration(10*time.Minute)
 	h.apply(ps)
-	h.waitNamespaces(h.id, 2)
+	first := h.waitNamespaces(h.id, 2)
 	old := h.credentialOf(h.secret(nss[0], "docr-example"))
 	h.step(40 * time.Minute)
 	h.waitFor("a rotation", func() (bool, error) { return len(h.mints()) == 2, nil })
-	h.waitNamespaces(h.id, 2)
+	h.waitRotated(h.id, 2, first)
 	h.stopController()
 
 	for _, ns := range nss {
