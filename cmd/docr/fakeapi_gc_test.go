@@ -3,13 +3,8 @@
 package main_test
 
 import (
-	"bufio"
 	"context"
 	"net/http"
-	"os/exec"
-	"path/filepath"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -26,25 +21,7 @@ func TestFakeAPIGarbageCollectionCompletes(t *testing.T) {
 	h := newHarness(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, filepath.Join(binDir, "docr"), "fake-api")
-	cmd.Env = h.environ()
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		_ = cmd.Process.Signal(syscall.SIGINT)
-		_ = cmd.Wait()
-	}()
-	vars := map[string]string{}
-	sc := bufio.NewScanner(stdout)
-	for len(vars) < 3 && sc.Scan() {
-		k, v, _ := strings.Cut(sc.Text(), "=")
-		vars[k] = v
-	}
+	_, vars := h.startFakeAPI(t)
 	api, err := gen.NewClientWithResponses(vars["DIGITALOCEAN_API_URL"], gen.WithRequestEditorFn(func(_ context.Context, req *http.Request) error {
 		req.Header.Set("Authorization", "Bearer "+vars["DIGITALOCEAN_TOKEN"])
 		return nil

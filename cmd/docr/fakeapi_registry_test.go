@@ -3,16 +3,13 @@
 package main_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/base64"
 	"errors"
 	"math/rand"
 	"net/http"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -35,26 +32,8 @@ func TestFakeAPIRegistry(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	storage := filepath.Join(t.TempDir(), "blobs")
-	cmd := exec.CommandContext(ctx, filepath.Join(binDir, "docr"), "fake-api", "--registry-host", "self",
+	_, vars := h.startFakeAPI(t, "--registry-host", "self",
 		"--rate-limit", "0", "--request-log", "100", "--storage-dir", storage, "--storage-cap", "1MiB")
-	cmd.Env = h.environ()
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		_ = cmd.Process.Signal(syscall.SIGINT)
-		_ = cmd.Wait()
-	}()
-	vars := map[string]string{}
-	sc := bufio.NewScanner(stdout)
-	for len(vars) < 3 && sc.Scan() {
-		k, v, _ := strings.Cut(sc.Text(), "=")
-		vars[k] = v
-	}
 	apiURL, token, host := vars["DIGITALOCEAN_API_URL"], vars["DIGITALOCEAN_TOKEN"], vars["DOCR_REGISTRY_HOST"]
 	if apiURL == "" || token == "" || host == "" {
 		t.Fatalf("fake-api printed %v", vars)

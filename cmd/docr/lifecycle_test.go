@@ -611,26 +611,7 @@ func TestTokenFileInterrupted(t *testing.T) {
 func TestFakeAPIPrintsRevokeURL(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, filepath.Join(binDir, "docr"), "fake-api")
-	cmd.Env = h.environ()
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	sc := bufio.NewScanner(out)
-	var names []string
-	vars := map[string]string{}
-	for len(names) < 4 && sc.Scan() {
-		k, v, _ := strings.Cut(sc.Text(), "=")
-		names = append(names, k)
-		vars[k] = v
-	}
+	names, vars := h.startFakeAPI(t)
 	if want := []string{"DIGITALOCEAN_API_URL", "DIGITALOCEAN_TOKEN", "DOCR_REGISTRY_HOST", "DOCR_REVOKE_URL"}; !slices.Equal(names, want) {
 		t.Fatalf("fake-api printed %v, want %v", names, want)
 	}

@@ -8,6 +8,7 @@
 package main_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/base64"
@@ -212,6 +213,39 @@ func (h *harness) environ() []string {
 	}
 	slices.Sort(env)
 	return env
+}
+
+// startFakeAPI runs "docr fake-api" with args as a long-lived process in
+// the harness's environment until the test ends (then SIGINT and a wait; a
+// 60 s hang guard kills it), and returns the names of the variables it
+// printed, in order, with their values.
+func (h *harness) startFakeAPI(t *testing.T, args ...string) (names []string, vars map[string]string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	cmd := exec.CommandContext(ctx, filepath.Join(binDir, "docr"), append([]string{"fake-api"}, args...)...)
+	cmd.Env = h.environ()
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+		cancel()
+	})
+	vars = map[string]string{}
+	sc := bufio.NewScanner(stdout)
+	for len(names) < 4 && sc.Scan() {
+		k, v, _ := strings.Cut(sc.Text(), "=")
+		names = append(names, k)
+		vars[k] = v
+	}
+	return names, vars
 }
 
 // result is what one run of a program produced.
