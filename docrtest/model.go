@@ -537,18 +537,19 @@ func (s *Server) listRepositories(ctx context.Context, name string, page, perPag
 	if err != nil {
 		return out, err
 	}
-	repos := s.st.eng.Repositories(reg.name)
 	p := newPager(page, perPage)
-	list := pageOf(repos, p, func(repo ociregistry.RepositoryInfo) gen.Repository {
+	names, repos := s.st.eng.RepositoryPage(reg.name, func(names []string) (int, int) { return p.bounds(len(names)) })
+	list := make([]gen.Repository, 0, len(repos))
+	for _, repo := range repos {
 		r := gen.Repository{RegistryName: ptr(reg.name), Name: ptr(repo.Name), TagCount: ptr(len(repo.Tags))}
 		if len(repo.Tags) > 0 {
 			r.LatestTag = ptr(tagJSON(reg.name, repo, repo.Tags[0]))
 		}
-		return r
-	})
+		list = append(list, r)
+	}
 	out.Body.Repositories = &list
-	out.Body.Meta.Total = len(repos)
-	out.Body.Links = p.links(ctx, len(repos))
+	out.Body.Meta.Total = len(names)
+	out.Body.Links = p.links(ctx, len(names))
 	return out, nil
 }
 
@@ -582,23 +583,29 @@ func (s *Server) listRepositoriesV2(ctx context.Context, name string, page, perP
 	if err != nil {
 		return out, err
 	}
-	repos := s.st.eng.Repositories(reg.name)
 	p := newPager(page, perPage)
-	lo, _ := p.bounds(len(repos))
+	var after *pageToken
 	if token != nil && *token != "" {
 		t, ok := decodePageToken(*token)
 		if !ok {
 			return out, errBadRequest("The page_token is invalid.")
 		}
 		p.page = t.Page
-		lo = slices.IndexFunc(repos, func(r ociregistry.RepositoryInfo) bool { return r.Name > t.After })
-		if lo < 0 {
-			lo = len(repos)
-		}
+		after = &t
 	}
-	hi := min(lo+p.perPage, len(repos))
+	var hi int // the end of the page in names
+	names, repos := s.st.eng.RepositoryPage(reg.name, func(names []string) (int, int) {
+		lo, _ := p.bounds(len(names))
+		if after != nil {
+			// The first name after the token's: After+"\x00" is the
+			// smallest string greater than After.
+			lo, _ = slices.BinarySearch(names, after.After+"\x00")
+		}
+		hi = min(lo+p.perPage, len(names))
+		return lo, hi
+	})
 	list := []gen.RepositoryV2{}
-	for _, repo := range repos[lo:hi] {
+	for _, repo := range repos {
 		r := gen.RepositoryV2{
 			RegistryName:  ptr(reg.name),
 			Name:          ptr(repo.Name),
@@ -611,18 +618,18 @@ func (s *Server) listRepositoriesV2(ctx context.Context, name string, page, perP
 		list = append(list, r)
 	}
 	out.Body.Repositories = &list
-	out.Body.Meta.Total = len(repos)
+	out.Body.Meta.Total = len(names)
 	out.Body.Links = &gen.PageLinks{}
-	if hi < len(repos) {
+	if hi < len(names) {
 		ri := infoFrom(ctx)
 		pg := alloc(&out.Body.Links.Pages)
 		pg.Next = ptr(pageURL(ri, url.Values{
 			"page":       {strconv.Itoa(p.page + 1)},
 			"per_page":   {strconv.Itoa(p.perPage)},
-			"page_token": {pageToken{After: repos[hi-1].Name, Page: p.page + 1}.encode()},
+			"page_token": {pageToken{After: names[hi-1], Page: p.page + 1}.encode()},
 		}))
 		pg.Last = ptr(pageURL(ri, url.Values{
-			"page":     {strconv.Itoa(p.lastPage(len(repos)))},
+			"page":     {strconv.Itoa(p.lastPage(len(names)))},
 			"per_page": {strconv.Itoa(p.perPage)},
 		}))
 	}

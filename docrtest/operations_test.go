@@ -54,6 +54,7 @@ var allowedExtra = map[string][]string{
 	"registries_update_garbageCollection":  {"registries_run_garbageCollection"},
 	"registries_list_garbageCollections":   {"registries_run_garbageCollection"},
 	"registries_delete_repository":         {"registries_list_repositoriesV2"},
+	"registries_list_repositoriesV2":       {"registries_delete_repository"},
 	"registries_delete_repositoryManifest": {"registries_list_repositoryManifests"},
 	"registries_delete_repositoryTag":      {"registries_list_repositoryTags", "registries_list_repositoryManifests"},
 	"registries_list":                      {"registries_create"},
@@ -465,6 +466,16 @@ var multiRegistryCases = map[string]opCase{
 		equal(t, "page 2", names(r.JSON200.Repositories, name), []string{"team/api"})
 		equal(t, "no next page", r.JSON200.Links.Pages, nil)
 		equal(t, "query sent", f.srv.Requests()[1].RawQuery, "per_page=2&page=2&page_token="+token)
+
+		// The token names the last repository seen, so the listing goes on
+		// after it even once that repository is gone.
+		d, err := f.c.RegistriesDeleteRepositoryWithResponse(ctx, "example", "repo-2")
+		check(t, err, d.HTTPResponse, 204)
+		r, err = f.c.RegistriesListRepositoriesV2WithResponse(ctx, "example",
+			&gen.RegistriesListRepositoriesV2Params{PerPage: ptr(2), Page: ptr(2), PageToken: &token})
+		check(t, err, r.HTTPResponse, 200)
+		equal(t, "page 2 after repo-2 went", names(r.JSON200.Repositories, name), []string{"team/api"})
+		equal(t, "total after repo-2 went", r.JSON200.Meta.Total, 2)
 
 		r, err = f.c.RegistriesListRepositoriesV2WithResponse(ctx, "example", &gen.RegistriesListRepositoriesV2Params{PageToken: ptr("garbage!")})
 		checkError(t, err, r.HTTPResponse, r.Body, 400, "bad_request")

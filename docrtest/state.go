@@ -112,7 +112,7 @@ func (st *state) sortedRegistries() []*registry {
 func (st *state) repoCount() int {
 	n := 0
 	for _, r := range st.registries {
-		n += len(st.eng.Repositories(r.name))
+		n += len(st.eng.RepositoryNames(r.name))
 	}
 	return n
 }

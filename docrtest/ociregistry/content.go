@@ -275,19 +275,46 @@ func repoInfo(name string, r *repository) RepositoryInfo {
 // Repositories returns the repositories of a namespace that hold at least
 // one manifest, sorted by name.
 func (g *Registry) Repositories(ns string) []RepositoryInfo {
+	_, all := g.RepositoryPage(ns, func(names []string) (int, int) { return 0, len(names) })
+	return all
+}
+
+// RepositoryNames returns the names of a namespace's repositories that hold
+// at least one manifest, sorted.
+func (g *Registry) RepositoryNames(ns string) []string {
+	names, _ := g.RepositoryPage(ns, func([]string) (int, int) { return 0, 0 })
+	return names
+}
+
+// RepositoryPage returns the sorted names of a namespace's repositories
+// that hold at least one manifest, and the descriptions of names[lo:hi]
+// only, where pick chooses lo and hi (clamped to the names) from the names.
+// One lock covers both, so the page matches the names. A listing of N
+// repositories served in pages describes each repository once, not N/page
+// times.
+func (g *Registry) RepositoryPage(ns string, pick func(names []string) (lo, hi int)) (names []string, page []RepositoryInfo) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	n := g.namespaces[ns]
 	if n == nil {
-		return nil
+		return nil, nil
 	}
-	var out []RepositoryInfo
-	for _, name := range slices.Sorted(maps.Keys(n.repos)) {
-		if r := n.repos[name]; len(r.manifests) > 0 {
-			out = append(out, repoInfo(name, r))
+	for name, r := range n.repos {
+		if len(r.manifests) > 0 {
+			names = append(names, name)
 		}
 	}
-	return out
+	slices.Sort(names)
+	lo, hi := pick(names)
+	hi = min(max(hi, 0), len(names))
+	lo = min(max(lo, 0), hi)
+	if hi > lo {
+		page = make([]RepositoryInfo, 0, hi-lo)
+	}
+	for _, name := range names[lo:hi] {
+		page = append(page, repoInfo(name, n.repos[name]))
+	}
+	return names, page
 }
 
 // Repository returns one repository of a namespace, if it holds at least
