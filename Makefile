@@ -122,7 +122,7 @@ bench-build:
 	cd bench && $(GO) vet ./... && $(STATICCHECK) ./... && $(GO) test -run 'Test' -bench '^$$' ./...
 	cd bench/controller && $(GO) vet ./... && $(STATICCHECK) ./... && $(GO) test -run 'Test' -bench '^$$' ./...
 
-## bench: the benchmarks against raw net/http, godo and docker/cli, then docr-controller's; writes BENCHMARKS.md (~30 min)
+## bench: the benchmarks against raw net/http, godo and docker/cli, then docr-controller's; writes BENCHMARKS.md (~35 min)
 bench:
 	cd bench && ./run.sh
 	$(MAKE) bench-controller
