@@ -3,6 +3,7 @@ package controller
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -436,4 +437,41 @@ func (h *harness) checkNoSecretsLeaked() {
 			h.t.Errorf("a secret appears in the controller's logs or events")
 		}
 	}
+}
+
+// pending returns the record's credentials awaiting revocation.
+func (h *harness) pending() []recordEntry {
+	h.t.Helper()
+	s := h.secret(controllerNS, recordName(h.id))
+	if s == nil {
+		h.t.Fatal("no credential record")
+	}
+	var d recordData
+	if err := json.Unmarshal(s.Data[recordKey], &d); err != nil {
+		h.t.Fatal(err)
+	}
+	return d.Pending
+}
+
+// rotateOnce starts a controller and creates a PullSecret (expiry 1h,
+// renewBefore 20m, revokeAfter as given) selecting n new namespaces, steps
+// the clock to its rotation and waits until the rotation is reported. It
+// returns the namespaces and the replaced credential, which awaits
+// revocation revokeAfter later (of the test's clock).
+func (h *harness) rotateOnce(n int, revokeAfter time.Duration) ([]string, docrtest.IssuedCredential) {
+	h.t.Helper()
+	nss := h.namespaces(n, nil)
+	h.start(h.config())
+	ps := h.pullSecret()
+	ps.Spec.Expiry, ps.Spec.RenewBefore, ps.Spec.RevokeAfter = duration(time.Hour), duration(20*time.Minute), duration(revokeAfter)
+	h.apply(ps)
+	first := h.waitNamespaces(h.id, n)
+	old := h.credentialOf(h.secret(nss[0], "docr-example"))
+	h.step(40 * time.Minute)
+	h.waitFor("a rotation", func() (bool, error) { return len(h.mints()) == 2, nil })
+	h.waitRotated(h.id, n, first)
+	if got := len(h.pending()); got != 1 {
+		h.t.Fatalf("%d credentials await revocation after the rotation, want 1", got)
+	}
+	return nss, old
 }

@@ -287,18 +287,10 @@ func TestServiceAccountModes(t *testing.T) {
 // one and one awaiting revocation), deletes its record, then lets it go.
 func TestDeletionCleansUp(t *testing.T) {
 	h := newHarness(t)
-	nss := h.namespaces(2, nil)
-	h.start(h.config())
-	ps := h.pullSecret()
-	ps.Spec.Expiry, ps.Spec.RenewBefore = duration(time.Hour), duration(20*time.Minute)
-	h.apply(ps)
-	first := h.waitNamespaces(h.id, 2)
-	if got := first.Finalizers; !slices.Contains(got, Finalizer) {
+	nss, _ := h.rotateOnce(2, 5*time.Minute) // one current, one pending
+	if got := h.get(h.id).Finalizers; !slices.Contains(got, Finalizer) {
 		t.Fatalf("finalizers = %v, want %s", got, Finalizer)
 	}
-	h.step(40 * time.Minute) // a rotation: one current, one pending
-	h.waitFor("a rotation", func() (bool, error) { return len(h.mints()) == 2, nil })
-	h.waitRotated(h.id, 2, first)
 
 	h.deletePullSecret(h.id)
 	for _, ns := range nss {
@@ -327,16 +319,7 @@ func TestDeletionCleansUp(t *testing.T) {
 // namespaces that held it are gone.
 func TestRestartResumesFromRecord(t *testing.T) {
 	h := newHarness(t)
-	nss := h.namespaces(2, nil)
-	h.start(h.config())
-	ps := h.pullSecret()
-	ps.Spec.Expiry, ps.Spec.RenewBefore, ps.Spec.RevokeAfter = duration(time.Hour), duration(20*time.Minute), duration(10*time.Minute)
-	h.apply(ps)
-	first := h.waitNamespaces(h.id, 2)
-	old := h.credentialOf(h.secret(nss[0], "docr-example"))
-	h.step(40 * time.Minute)
-	h.waitFor("a rotation", func() (bool, error) { return len(h.mints()) == 2, nil })
-	h.waitRotated(h.id, 2, first)
+	nss, old := h.rotateOnce(2, 10*time.Minute)
 	h.stopController()
 
 	for _, ns := range nss {

@@ -1,7 +1,6 @@
 package controller
 
 import (
-	"encoding/json"
 	"slices"
 	"testing"
 	"time"
@@ -21,47 +20,13 @@ func (h *harness) revokeRequests() []int {
 	return out
 }
 
-// pending returns the record's credentials awaiting revocation.
-func (h *harness) pending() []recordEntry {
-	h.t.Helper()
-	s := h.secret(controllerNS, recordName(h.id))
-	if s == nil {
-		h.t.Fatal("no credential record")
-	}
-	var d recordData
-	if err := json.Unmarshal(s.Data[recordKey], &d); err != nil {
-		h.t.Fatal(err)
-	}
-	return d.Pending
-}
-
-// rotateOnce creates a PullSecret (expiry 1h, renewBefore 20m, revokeAfter
-// 5m) in one namespace, steps to its rotation and returns the replaced
-// credential, awaiting revocation 5 minutes (of the test's clock) later.
-func (h *harness) rotateOnce() docrtest.IssuedCredential {
-	h.t.Helper()
-	nss := h.namespaces(1, nil)
-	h.start(h.config())
-	ps := h.pullSecret()
-	ps.Spec.Expiry, ps.Spec.RenewBefore, ps.Spec.RevokeAfter = duration(time.Hour), duration(20*time.Minute), duration(5*time.Minute)
-	h.apply(ps)
-	first := h.waitNamespaces(h.id, 1)
-	old := h.credentialOf(h.secret(nss[0], "docr-example"))
-	h.step(40 * time.Minute)
-	h.waitRotated(h.id, 1, first)
-	if n := len(h.pending()); n != 1 {
-		h.t.Fatalf("%d credentials await revocation after the rotation, want 1", n)
-	}
-	return old
-}
-
 // TestRevocationFailuresRetried (issue 21, behaviour 6): a replaced
 // credential whose revocation fails stays in the record and is tried again
 // after the backoff (5 s, then 10 s: the clock is stepped past each) until
 // the revocation succeeds.
 func TestRevocationFailuresRetried(t *testing.T) {
 	h := newHarness(t)
-	old := h.rotateOnce()
+	_, old := h.rotateOnce(1, 5*time.Minute)
 	if err := h.fake.Inject(docrtest.Fault{Op: docrtest.OpOAuthRevoke, Status: 503, Times: 2}); err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +57,7 @@ func TestRevocationFailuresRetried(t *testing.T) {
 // (an expired credential opens nothing) and counted as expired.
 func TestRevocationGivesUpOnceExpired(t *testing.T) {
 	h := newHarness(t)
-	old := h.rotateOnce()
+	_, old := h.rotateOnce(1, 5*time.Minute)
 	if err := h.fake.Inject(docrtest.Fault{Op: docrtest.OpOAuthRevoke, Status: 503, Times: -1}); err != nil {
 		t.Fatal(err)
 	}
